@@ -1,0 +1,84 @@
+"""`titlegraph` command line: neo4j start|stop|status, ingest, train, evaluate, serve, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from titlegraph.config import Settings, load_settings
+
+
+def _driver(settings: Settings):
+    from graph.driver import create_driver
+
+    return create_driver(settings)
+
+
+def _ensure_neo4j(settings: Settings) -> None:
+    """Start the project's Neo4j unless NEO4J_URI points elsewhere."""
+    if settings.manages_neo4j:
+        from graph import server
+
+        server.start(settings)
+
+
+def cmd_neo4j(settings: Settings, args: argparse.Namespace) -> int:
+    from graph import server
+
+    if args.action == "start":
+        state = server.start(settings)
+        print(f"Neo4j running: bolt {state.bolt_uri}  browser {state.browser_url}  "
+              f"user {settings.neo4j_user}, password in {settings.neo4j_home / 'password'}"
+              if settings.neo4j_password is None else
+              f"Neo4j running: bolt {state.bolt_uri}  browser {state.browser_url}")
+    elif args.action == "stop":
+        print("stopped" if server.stop(settings) else "not running")
+    elif args.action == "install":
+        print(f"Neo4j jars in {server.install(settings)}")
+    else:
+        state = server.status(settings)
+        print(f"{'running' if state.running else 'stopped'}  pid {state.pid}  bolt {state.bolt_uri}  "
+              f"browser {state.browser_url}  home {state.home}")
+        return 0 if state.running else 3
+    return 0
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.ingest import ingest
+
+    data_dir = Path(args.data).resolve() if args.data else settings.data_dir
+    _ensure_neo4j(settings)
+    with _driver(settings) as driver:
+        ingest(driver, data_dir, settings.reports_dir, database=settings.neo4j_database,
+               progress=not args.quiet)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="titlegraph", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    neo4j_cmd = commands.add_parser("neo4j", help="the project's own Neo4j server")
+    neo4j_cmd.add_argument("action", choices=["start", "stop", "status", "install"])
+    neo4j_cmd.set_defaults(handler=cmd_neo4j)
+
+    ingest_cmd = commands.add_parser("ingest", help="load the public data files into Neo4j")
+    ingest_cmd.add_argument("--data", help="folder with the data files (default: TITLEGRAPH_DATA)")
+    ingest_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest_cmd.set_defaults(handler=cmd_ingest)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `titlegraph` command."""
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    try:
+        return args.handler(settings, args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
