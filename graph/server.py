@@ -66,7 +66,8 @@ def install(settings: Settings) -> Path:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         shutil.rmtree(scratch, ignore_errors=True)
-        raise ServerError(f"mvn failed ({result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+        output = result.stdout[-3000:] + result.stderr[-3000:]
+        raise ServerError(f"mvn failed ({result.returncode}):\n{output}")
     if lib.exists():
         shutil.rmtree(lib)
     scratch.rename(lib)
@@ -117,7 +118,7 @@ def _port_open(host: str, port: int) -> bool:
 
 
 def _java_command(settings: Settings, main_class: str, *args: str) -> list[str]:
-    java = os.path.join(os.environ.get("JAVA_HOME", ""), "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+    java = str(Path(settings.java_home) / "bin" / "java") if settings.java_home else "java"
     return [
         java, f"-Xms{settings.neo4j_heap}", f"-Xmx{settings.neo4j_heap}",
         "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
@@ -180,7 +181,8 @@ def _wait_ready(settings: Settings, process_pid: int) -> None:
 def start(settings: Settings) -> ServerStatus:
     """Start the project's Neo4j (install first if needed) and wait until Bolt answers."""
     if not settings.manages_neo4j:
-        raise ServerError(f"NEO4J_URI is set ({settings.neo4j_uri}): titlegraph uses that server and starts none")
+        raise ServerError(
+            f"NEO4J_URI is set ({settings.neo4j_uri}): titlegraph uses that server and starts none")
     current = status(settings)
     if current.running:
         _log(f"already running (pid {current.pid}) at {current.bolt_uri}")

@@ -1,12 +1,20 @@
-"""`titlegraph` command line: neo4j start|stop|status, ingest, train, evaluate, serve, demo."""
+"""`titlegraph` command line: neo4j start|stop|status, ingest, train, evaluate, serve, demo.
+
+Handlers take `(settings, args)` and return an exit code; they import their modules lazily so
+`titlegraph neo4j status` does not pay for torch.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
 from titlegraph.config import Settings, load_settings
+
+# Modules with a `register(subparsers)` function; imported only when the parser is built.
+AREAS = ["training.cli", "service.cli"]
 
 
 def _driver(settings: Settings):
@@ -67,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest_cmd.add_argument("--data", help="folder with the data files (default: TITLEGRAPH_DATA)")
     ingest_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest_cmd.set_defaults(handler=cmd_ingest)
+
+    # Each area adds its own sub-commands (train/evaluate, serve, demo) next to its code.
+    for area in AREAS:
+        importlib.import_module(area).register(commands)
     return parser
 
 

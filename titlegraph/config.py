@@ -54,6 +54,7 @@ class Settings:
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "1g"
     neo4j_start_timeout: int = 120
+    java_home: str | None = None
     # Driver timeouts are chosen, not left to defaults: a request must fail fast (503)
     # rather than hang while Neo4j is away.
     neo4j_connection_timeout: float = 5.0
@@ -131,6 +132,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         http_port=_env_int(env, "NEO4J_HTTP_PORT", defaults.http_port),
         neo4j_heap=env.get("NEO4J_HEAP", defaults.neo4j_heap),
         neo4j_pagecache=env.get("NEO4J_PAGECACHE", defaults.neo4j_pagecache),
+        java_home=env.get("JAVA_HOME") or None,
         write_key=env.get("TITLEGRAPH_WRITE_KEY") or None,
         api_host=env.get("TITLEGRAPH_API_HOST", defaults.api_host),
         api_port=_env_int(env, "TITLEGRAPH_API_PORT", defaults.api_port),

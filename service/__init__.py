@@ -1,0 +1,1 @@
+"""The REST service (Flask, served by gunicorn as `service:create_app()`)."""

@@ -1,0 +1,1 @@
+"""Self-supervised GraphSAGE title embeddings and the audience-by-country head."""
