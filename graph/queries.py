@@ -108,3 +108,383 @@ DELETE_ALL_BATCH = _q("""
     MATCH (n) WITH n LIMIT $batch_size
     DETACH DELETE n RETURN count(*) AS deleted
 """)
+
+# --- service ------------------------------------------------------------------------------------
+# Reads of the REST service (graph/reads.py). `$kind`, `$country` and `$version` may be null.
+SERVICE_PING = "RETURN 1 AS ok"
+
+# Exact accent/case-insensitive match first, then title prefix on the same key, then the
+# fulltext index (prefix and fuzzy terms built in graph/reads.py) over title and aliases.
+SEARCH_TITLES = _q("""
+    CALL () {
+        MATCH (t:Title) WHERE t.norm_title = $norm AND ($kind IS NULL OR t.kind = $kind)
+        RETURN t, 3.0 AS score
+        UNION ALL
+        MATCH (t:Title) WHERE t.norm_title STARTS WITH $norm AND ($kind IS NULL OR t.kind = $kind)
+        RETURN t, 2.0 AS score LIMIT $candidates
+        UNION ALL
+        CALL db.index.fulltext.queryNodes('title_search', $lucene, {limit: $candidates})
+        YIELD node, score
+        WITH node, score WHERE $kind IS NULL OR node.kind = $kind
+        RETURN node AS t, score / (score + 1.0) AS score
+    }
+    WITH t, max(score) AS score
+    RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year,
+           t.chart_only AS chart_only, t.aliases AS aliases, score
+    ORDER BY score DESC, size(t.title) ASC, t.title ASC
+    LIMIT $limit
+""")
+
+GET_TITLE = _q("""
+    MATCH (t:Title {id: $id})
+    RETURN t {.id, .title, .kind, .year, .summary, .rating, .duration_minutes, .seasons,
+              .date_added, .imdb_id, .imdb_score, .imdb_votes, .tmdb_score, .tmdb_popularity,
+              .chart_only, .tags, .aliases, .first_chart_week, .global_hours_total,
+              .source} AS title,
+           COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre) RETURN g.name ORDER BY g.name } AS genres,
+           COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
+           COLLECT { MATCH (p:Person)-[:DIRECTED]->(t) RETURN p.name ORDER BY p.name } AS directors,
+           COLLECT { MATCH (p:Person)-[r:ACTED_IN]->(t) RETURN p.name ORDER BY r.order LIMIT $cast_limit }
+               AS cast,
+           COUNT { (t)-[:CHARTED_IN]->() } AS chart_countries
+""")
+
+# Comps stored by `titlegraph train` for the version in force (the ModelVersion pointer of
+# graph/embeddings.py), best first, with the tags and genres that explain them.
+SIMILAR_FROM_EDGES = _q("""
+    MATCH (t:Title {id: $id})
+    OPTIONAL MATCH (m:ModelVersion {area: 'embeddings'})
+    WITH t, m.version AS version
+    CALL (t, version) {
+        MATCH (t)-[s:SIMILAR_TO]->(c:Title)
+        WHERE s.model_version = version AND ($kind IS NULL OR c.kind = $kind)
+          AND ($country IS NULL OR EXISTS { (c)-[:CHARTED_IN]->(:Country {iso2: $country}) })
+        WITH t, s, c ORDER BY s.rank ASC LIMIT $k
+        RETURN collect({
+            id: c.id, title: c.title, kind: c.kind, year: c.year, score: s.score,
+            shared_tags: [tag IN coalesce(c.tags, []) WHERE tag IN coalesce(t.tags, [])],
+            shared_genres: COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre)<-[:IN_GENRE]-(c) RETURN g.name }
+        }) AS comps
+    }
+    RETURN t.id AS id, t.title AS title, t.kind AS kind, version, comps,
+           t.embedding IS NOT NULL AS embedded
+""")
+
+# More comps than were stored (filters leave too few): candidates from the vector index, whose
+# scores are approximate (quantized), re-ranked by the exact cosine like SIMILAR_TO.score
+# (vector.similarity.cosine gives (1 + cos) / 2).
+SIMILAR_FROM_INDEX = _q("""
+    MATCH (t:Title {id: $id}) WHERE t.embedding IS NOT NULL
+    CALL db.index.vector.queryNodes('title_embedding', $candidates, t.embedding) YIELD node
+    WITH t, node AS c
+    WHERE c <> t AND NOT c.id IN $exclude AND ($kind IS NULL OR c.kind = $kind)
+      AND ($country IS NULL OR EXISTS { (c)-[:CHARTED_IN]->(:Country {iso2: $country}) })
+    WITH t, c, 2 * vector.similarity.cosine(t.embedding, c.embedding) - 1 AS score
+    ORDER BY score DESC LIMIT $k
+    RETURN c.id AS id, c.title AS title, c.kind AS kind, c.year AS year, score,
+           [tag IN coalesce(c.tags, []) WHERE tag IN coalesce(t.tags, [])] AS shared_tags,
+           COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre)<-[:IN_GENRE]-(c) RETURN g.name } AS shared_genres
+""")
+
+# Titles by id with the tags and genres they share with a new title's (normalized) terms.
+EXPLAIN_COMPS = _q("""
+    UNWIND range(0, size($ids) - 1) AS position
+    MATCH (c:Title {id: $ids[position]})
+    RETURN c.id AS id, c.title AS title, c.kind AS kind, c.year AS year,
+           [tag IN coalesce(c.tags, []) WHERE tag IN $terms] AS shared_tags,
+           COLLECT { MATCH (c)-[:IN_GENRE]->(g:Genre) WHERE g.name_lower IN $genres RETURN g.name }
+               AS shared_genres
+    ORDER BY position
+""")
+
+# Predictions of the audience version in force: the (:ModelVersion {area: 'audience'}) pointer
+# when the audience write-back sets one, else `$version` (the model the service has loaded).
+TITLE_AUDIENCE = _q("""
+    MATCH (t:Title {id: $id})
+    OPTIONAL MATCH (m:ModelVersion {area: 'audience'})
+    WITH t, coalesce(m.version, $version) AS version
+    RETURN t.id AS id, t.title AS title, t.kind AS kind, version,
+           COLLECT {
+               MATCH (t)-[p:PREDICTED_AUDIENCE]->(c:Country)
+               WHERE p.model_version = version AND ($country IS NULL OR c.iso2 = $country)
+               RETURN {country: c.iso2, name: c.name, p_chart: p.p_chart, expected_weeks: p.weeks}
+               ORDER BY p.p_chart DESC
+           } AS predicted,
+           COLLECT {
+               MATCH (t)-[h:CHARTED_IN]->(c:Country) WHERE $country IS NULL OR c.iso2 = $country
+               RETURN {country: c.iso2, name: c.name, weeks_in_top10: h.weeks_in_top10,
+                       best_rank: h.best_rank, first_week: h.first_week, last_week: h.last_week,
+                       points: h.points,
+                       // The weekly detail only for one country: 94 x 26 dates cost more than the rest.
+                       weeks: CASE WHEN $country IS NULL THEN null ELSE h.weeks END,
+                       ranks: CASE WHEN $country IS NULL THEN null ELSE h.ranks END}
+               ORDER BY h.points DESC, c.iso2 ASC
+           } AS observed
+""")
+
+LIST_COUNTRIES = _q("""
+    MATCH (c:Country)
+    RETURN c.iso2 AS iso2, c.name AS name,
+           COUNT { (c)<-[:CHARTED_IN]-(:Title) } AS charted_titles,
+           COUNT { (c)<-[:PRODUCED_IN]-(:Title) } AS produced_titles
+    ORDER BY iso2
+""")
+
+LIST_GENRES = "MATCH (g:Genre) RETURN g.name AS name, g.vocabulary AS vocabulary ORDER BY name"
+
+COUNTRY_TITLES_PREDICTED = _q("""
+    OPTIONAL MATCH (m:ModelVersion {area: 'audience'})
+    WITH coalesce(m.version, $version) AS version
+    MATCH (c:Country {iso2: $iso2})<-[p:PREDICTED_AUDIENCE]-(t:Title)
+    WHERE p.model_version = version AND ($kind IS NULL OR t.kind = $kind)
+    WITH version, c, p, t ORDER BY p.p_chart DESC, t.id ASC LIMIT $limit
+    OPTIONAL MATCH (t)-[h:CHARTED_IN]->(c)
+    RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year, p.p_chart AS p_chart,
+           p.weeks AS expected_weeks, h.weeks_in_top10 AS observed_weeks, version
+""")
+
+COUNTRY_TITLES_OBSERVED = _q("""
+    MATCH (c:Country {iso2: $iso2})<-[h:CHARTED_IN]-(t:Title)
+    WHERE $kind IS NULL OR t.kind = $kind
+    RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year,
+           h.weeks_in_top10 AS observed_weeks, h.best_rank AS best_rank, h.points AS points
+    ORDER BY h.points DESC, t.id ASC LIMIT $limit
+""")
+
+# The service's one write (`POST /v1/predict?save=true`): a new title, its links, and the comps
+# and audience predicted for it, idempotent per id and model version.
+SAVE_PREDICTED_TITLE = _q("""
+    MERGE (t:Title {id: $id})
+    SET t += $props, t.saved_at = datetime()
+    WITH t
+    CALL (t) { UNWIND $genres AS name MATCH (g:Genre {name: name}) MERGE (t)-[:IN_GENRE]->(g) }
+    CALL (t) { UNWIND $countries AS iso2 MATCH (c:Country {iso2: iso2}) MERGE (t)-[:PRODUCED_IN]->(c) }
+    CALL (t) {
+        UNWIND range(0, size($tags) - 1) AS position
+        MATCH (tag:Tag {name: $tags[position]})
+        MERGE (t)-[r:HAS_TAG]->(tag) SET r.weight = 1.0 / (1 + position)
+    }
+    CALL (t) {
+        UNWIND $people AS person
+        MERGE (p:Person {key: person.key}) ON CREATE SET p.name = person.name
+        FOREACH (_ IN CASE WHEN person.role = 'director' THEN [1] ELSE [] END |
+            MERGE (p)-[:DIRECTED]->(t))
+        FOREACH (_ IN CASE WHEN person.role = 'cast' THEN [1] ELSE [] END |
+            MERGE (p)-[r:ACTED_IN]->(t) SET r.order = person.order)
+    }
+    CALL (t) {
+        UNWIND $similar AS comp MATCH (c:Title {id: comp.id})
+        MERGE (t)-[s:SIMILAR_TO {model_version: $version}]->(c)
+        SET s.score = comp.score, s.rank = comp.rank
+    }
+    CALL (t) {
+        UNWIND $audience AS entry MATCH (c:Country {iso2: entry.country})
+        MERGE (t)-[p:PREDICTED_AUDIENCE {model_version: $version}]->(c)
+        SET p.p_chart = entry.p_chart, p.weeks = entry.expected_weeks
+    }
+    RETURN t.id AS id
+""")
+
+# --- audience -----------------------------------------------------------------------------------
+# Reads for the audience labels and features (graph/audience.py) and the PREDICTED_AUDIENCE
+# write-back. Chart history is read per title so labels can be cut at any `as_of` week.
+AUDIENCE_CHART_COUNTRIES = _q("""
+    MATCH (c:Country) WHERE EXISTS { (:Title)-[:CHARTED_IN]->(c) }
+    RETURN c.iso2 AS iso2, c.name AS name ORDER BY iso2
+""")
+
+AUDIENCE_CHART_RECORDS = _q("""
+    MATCH (t:Title)
+    WHERE t.first_chart_week IS NOT NULL OR t.date_added >= $added_since
+    RETURN t.id AS id, t.kind AS kind, coalesce(t.chart_only, false) AS chart_only,
+           t.date_added AS date_added, coalesce(t.global_weeks, []) AS global_weeks,
+           coalesce(t.global_hours, []) AS global_hours,
+           COLLECT { MATCH (t)-[r:CHARTED_IN]->(c:Country)
+                     RETURN {iso2: c.iso2, weeks: r.weeks, ranks: r.ranks} } AS charts
+    ORDER BY id
+""")
+
+AUDIENCE_TITLE_METADATA = _q("""
+    UNWIND $ids AS id
+    MATCH (t:Title {id: id})
+    RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year, t.summary AS summary,
+           t.duration_minutes AS duration_minutes, coalesce(t.tags, []) AS tags,
+           COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre) RETURN g.name ORDER BY g.name } AS genres,
+           COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
+           COLLECT { MATCH (p:Person)-[:DIRECTED]->(t) RETURN p.name ORDER BY p.name } AS directors,
+           COLLECT { MATCH (p:Person)-[r:ACTED_IN]->(t) RETURN p.name ORDER BY r.order } AS cast
+""")
+
+AUDIENCE_METADATA_TITLE_IDS = _q("""
+    MATCH (t:Title) WHERE NOT coalesce(t.chart_only, false) RETURN t.id AS id ORDER BY id
+""")
+
+AUDIENCE_TITLE_NAMES = _q("""
+    UNWIND $ids AS id
+    MATCH (t:Title {id: id})
+    RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year
+""")
+
+# One batch of a model version's predictions; MERGE keyed by version so a rerun is idempotent.
+MERGE_PREDICTED_AUDIENCE = _q("""
+    UNWIND $rows AS row
+    MATCH (t:Title {id: row.title_id})
+    UNWIND row.countries AS entry
+    MATCH (c:Country {iso2: entry.iso2})
+    MERGE (t)-[p:PREDICTED_AUDIENCE {model_version: $version}]->(c)
+    SET p.p_chart = entry.p_chart, p.weeks = entry.weeks, p.write_id = $write_id
+""")
+
+# The flip, one transaction: readers (TITLE_AUDIENCE, COUNTRY_TITLES_PREDICTED) filter on the
+# (:ModelVersion {area: 'audience'}) pointer, the same pointer scheme as the embeddings.
+PUBLISH_PREDICTED_AUDIENCE = _q("""
+    MERGE (m:ModelVersion {area: 'audience'})
+    SET m.version = $version, m.updated_at = datetime()
+    RETURN m.version AS version
+""")
+
+CURRENT_AUDIENCE_VERSION = _q("""
+    OPTIONAL MATCH (m:ModelVersion {area: 'audience'}) RETURN m.version AS version
+""")
+
+# Old versions are removed only after the flip, a batch per transaction; so are edges of this
+# version left by an earlier write-back of it (another write_id). Edges the service saved for
+# new titles (no write_id) of this version stay.
+DELETE_OTHER_PREDICTED_AUDIENCE = _q("""
+    MATCH ()-[p:PREDICTED_AUDIENCE]->()
+    WHERE p.model_version <> $version OR (p.write_id IS NOT NULL AND p.write_id <> $write_id)
+    WITH p LIMIT $batch_size
+    DELETE p RETURN count(*) AS deleted
+""")
+
+COUNT_PREDICTED_AUDIENCE = _q("""
+    MATCH ()-[p:PREDICTED_AUDIENCE]->()
+    RETURN p.model_version AS model_version, count(*) AS edges ORDER BY model_version
+""")
+
+# --- embeddings -------------------------------------------------------------------------------
+# Reads for training stream titles in id order (keyset pagination on the unique title id), one
+# batch per transaction; chart-only titles carry no metadata and stay out of the embedding graph.
+EMBEDDING_TITLES_BATCH = _q("""
+    MATCH (t:Title)
+    WHERE t.id > $after AND NOT coalesce(t.chart_only, false)
+    WITH t ORDER BY t.id LIMIT $batch_size
+    RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year, t.summary AS summary,
+           t.rating AS rating, t.duration_minutes AS duration_minutes,
+           [(t)-[:HAS_TAG]->(x:Tag) | x.name] AS tags,
+           [(t)-[:IN_GENRE]->(x:Genre) | x.name] AS genres,
+           [(t)-[:PRODUCED_IN]->(x:Country) | x.iso2] AS countries,
+           [(p:Person)-[:DIRECTED]->(t) | p.key] AS directors,
+           [(p:Person)-[:ACTED_IN]->(t) | p.key] AS cast
+    ORDER BY id
+""")
+
+EMBEDDING_TAGS = "MATCH (x:Tag) RETURN x.name AS name, coalesce(x.title_count, 0) AS title_count ORDER BY name"
+EMBEDDING_GENRES = "MATCH (x:Genre) RETURN x.name AS name ORDER BY name"
+EMBEDDING_COUNTRIES = "MATCH (x:Country) RETURN x.iso2 AS iso2 ORDER BY iso2"
+
+# Chart countries per title: the audience labels, read only for evaluation (never trained on).
+CHART_COUNTRIES_BATCH = _q("""
+    MATCH (t:Title)
+    WHERE t.id > $after
+    WITH t ORDER BY t.id LIMIT $batch_size
+    RETURN t.id AS id, [(t)-[:CHARTED_IN]->(c:Country) | c.iso2] AS countries
+    ORDER BY id
+""")
+
+# Write-back. Embeddings and SIMILAR_TO edges of a new version are staged in batches, then one
+# transaction flips the (:ModelVersion {area: 'embeddings'}) pointer and moves the staged
+# vectors into `embedding`; readers filter SIMILAR_TO on the pointer's version, so they see
+# either the old or the new version, never a mix. Old edges are deleted after the flip.
+MODEL_VERSION_CONSTRAINT = _q("""
+    CREATE CONSTRAINT model_version_area IF NOT EXISTS
+    FOR (m:ModelVersion) REQUIRE m.area IS UNIQUE
+""")
+
+VECTOR_INDEX_INFO = _q("""
+    SHOW INDEXES YIELD name, type, options WHERE name = $name
+    RETURN type, options.indexConfig.`vector.dimensions` AS dimensions,
+           options.indexConfig.`vector.similarity_function` AS similarity
+""")
+
+DROP_VECTOR_INDEX = "DROP INDEX title_embedding IF EXISTS"
+
+CREATE_VECTOR_INDEX = _q("""
+    CREATE VECTOR INDEX title_embedding IF NOT EXISTS
+    FOR (t:Title) ON t.embedding
+    OPTIONS {indexConfig: {`vector.dimensions`: $dimensions, `vector.similarity_function`: 'cosine'}}
+""")
+
+STAGE_EMBEDDINGS = _q("""
+    UNWIND $rows AS row
+    MATCH (t:Title {id: row.id})
+    SET t.embedding_staged = row.embedding, t.embedding_staged_version = $version
+""")
+
+MERGE_SIMILAR_TO = _q("""
+    UNWIND $rows AS row
+    MATCH (a:Title {id: row.id})
+    UNWIND row.comps AS comp
+    MATCH (b:Title {id: comp.id})
+    MERGE (a)-[r:SIMILAR_TO {model_version: $version}]->(b)
+    SET r.score = comp.score, r.rank = comp.rank
+""")
+
+CURRENT_EMBEDDING_VERSION = _q("""
+    OPTIONAL MATCH (m:ModelVersion {area: 'embeddings'})
+    RETURN m.version AS version, m.dimensions AS dimensions, m.updated_at AS updated_at
+""")
+
+# The flip: one transaction. Titles staged for $version get their new vector; titles that were
+# embedded by an older version but are not in the new one lose their vector (and so leave the
+# vector index) in the same transaction.
+PUBLISH_EMBEDDINGS = _q("""
+    MERGE (m:ModelVersion {area: 'embeddings'})
+    SET m.version = $version, m.dimensions = $dimensions, m.updated_at = datetime()
+    WITH m
+    CALL (m) {
+        MATCH (t:Title) WHERE t.embedding_staged_version = $version
+        SET t.embedding = t.embedding_staged, t.embedding_version = $version
+        REMOVE t.embedding_staged, t.embedding_staged_version
+        RETURN count(t) AS published
+    }
+    CALL (m) {
+        MATCH (t:Title) WHERE t.embedding_version IS NOT NULL AND t.embedding_version <> $version
+        REMOVE t.embedding, t.embedding_version
+        RETURN count(t) AS dropped
+    }
+    RETURN published, dropped
+""")
+
+DELETE_OTHER_SIMILAR_TO_BATCH = _q("""
+    MATCH ()-[r:SIMILAR_TO]->() WHERE r.model_version <> $version
+    WITH r LIMIT $batch_size
+    DELETE r RETURN count(*) AS deleted
+""")
+
+# Left-over staging of an interrupted write (a version that never became current).
+CLEAR_STALE_STAGING_BATCH = _q("""
+    MATCH (t:Title) WHERE t.embedding_staged_version IS NOT NULL
+    WITH t LIMIT $batch_size
+    REMOVE t.embedding_staged, t.embedding_staged_version
+    RETURN count(*) AS cleared
+""")
+
+COUNT_SIMILAR_TO_BY_VERSION = _q("""
+    MATCH ()-[r:SIMILAR_TO]->()
+    RETURN r.model_version AS version, count(*) AS count ORDER BY version
+""")
+
+# Comps of one title through SIMILAR_TO of the current version (same text as docs/cypher_embeddings.md).
+SIMILAR_TITLES = _q("""
+    MATCH (m:ModelVersion {area: 'embeddings'})
+    MATCH (t:Title {id: $title_id})-[r:SIMILAR_TO]->(comp:Title)
+    WHERE r.model_version = m.version
+    RETURN comp.id AS id, comp.title AS title, r.score AS score, r.rank AS rank
+    ORDER BY r.rank LIMIT $k
+""")
+
+# --- service (continued) ------------------------------------------------------------------------
+# Versions in force of every model area (embeddings, audience): one cheap read the service's
+# answer cache keys on, so a retrain makes cached answers stale at once.
+SERVICE_MODEL_VERSIONS = "MATCH (m:ModelVersion) RETURN m.area AS area, m.version AS version ORDER BY area"

@@ -144,6 +144,18 @@ def _set_initial_password(settings: Settings) -> None:
         raise ServerError(f"set-initial-password failed: {result.stderr[-2000:]}")
 
 
+def _spawn_detached(command: list[str], env: dict[str, str], log_path: Path, cwd: Path) -> int:
+    """Start `command` in its own session through a shell that exits at once; return its pid.
+
+    The server must outlive this process (the CLI returns while Neo4j keeps running), so no
+    Popen object is kept for it: the shell backgrounds it and prints its pid.
+    """
+    script = 'log="$1"; shift; "$@" >>"$log" 2>&1 </dev/null & echo $!'
+    result = subprocess.run(["sh", "-c", script, "sh", str(log_path), *command], env=env, cwd=cwd,
+                            capture_output=True, text=True, check=True, start_new_session=True)
+    return int(result.stdout.strip())
+
+
 def status(settings: Settings) -> ServerStatus:
     """Whether the project's Neo4j runs, and where to reach it."""
     pid = _read_pid(settings)
@@ -196,18 +208,15 @@ def start(settings: Settings) -> ServerStatus:
         (home / sub).mkdir(parents=True, exist_ok=True)
     (home / "conf" / "neo4j.conf").write_text(_config_text(settings))
     _set_initial_password(settings)
-    console = open(home / "logs" / "console.log", "ab")
-    process = subprocess.Popen(
+    pid = _spawn_detached(
         _java_command(settings, ENTRY_POINT, f"--home-dir={home}", f"--config-dir={home / 'conf'}"),
-        env=_java_env(settings), stdout=console, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, start_new_session=True, cwd=home,
+        env=_java_env(settings), log_path=home / "logs" / "console.log", cwd=home,
     )
-    console.close()
-    _pid_file(settings).write_text(f"{process.pid}\n")
-    _log(f"starting Neo4j {NEO4J_VERSION} (pid {process.pid}), home {home}")
+    _pid_file(settings).write_text(f"{pid}\n")
+    _log(f"starting Neo4j {NEO4J_VERSION} (pid {pid}), home {home}")
     started = time.monotonic()
     try:
-        _wait_ready(settings, process.pid)
+        _wait_ready(settings, pid)
     except ServerError:
         stop(settings)
         raise
@@ -229,20 +238,10 @@ def stop(settings: Settings, timeout: float = 60.0) -> bool:
             os.kill(pid, 0)
         except ProcessLookupError:
             break
-        _reap(pid)
         time.sleep(0.2)
     else:
         _log(f"no clean stop after {timeout}s; killing pid {pid}")
         os.kill(pid, signal.SIGKILL)
-    _reap(pid)
     _pid_file(settings).unlink(missing_ok=True)
     _log(f"stopped (pid {pid})")
     return True
-
-
-def _reap(pid: int) -> None:
-    # When this process started Neo4j, collect the child so it does not linger as a zombie.
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

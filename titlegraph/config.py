@@ -66,6 +66,9 @@ class Settings:
     api_workers: int = 2
     max_body_bytes: int = 64 * 1024
     reload_interval: float = 2.0
+    # prometheus-client's multi-process folder (PROMETHEUS_MULTIPROC_DIR); service/gunicorn.conf.py
+    # sets a fresh one per run so /metrics adds up all workers.
+    metrics_dir: Path | None = None
     seed: int = 7
 
     @property
@@ -138,4 +141,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_port=_env_int(env, "TITLEGRAPH_API_PORT", defaults.api_port),
         api_workers=_env_int(env, "TITLEGRAPH_API_WORKERS", defaults.api_workers),
         seed=_env_int(env, "TITLEGRAPH_SEED", defaults.seed),
+        metrics_dir=_env_path(env, "PROMETHEUS_MULTIPROC_DIR", None),
     )

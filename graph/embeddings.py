@@ -1,0 +1,208 @@
+"""Neo4j reads for training (titles, vocabularies, chart countries) and the embedding write-back.
+
+Functions take a driver and return plain values; all Cypher is in graph.queries ("embeddings").
+
+Write-back protocol (`write_embeddings`), so that readers never see a mix of two versions and an
+interrupted write leaves the previous version in force:
+1. stage: each title's new vector goes to `embedding_staged` and its top-k comps become
+   `SIMILAR_TO {model_version: <new>}` edges, batch by batch (readers filter SIMILAR_TO on the
+   current version and the vector index covers `embedding` only, so staging is invisible);
+2. flip: one transaction moves the `(:ModelVersion {area: 'embeddings'})` pointer and copies
+   the staged vectors into `embedding` (the vector index follows inside that transaction);
+3. clean: other versions' SIMILAR_TO edges are deleted in batches. A crash here leaves stale
+   edges that readers ignore and that the next write deletes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import neo4j
+import numpy as np
+
+from graph import queries
+
+INDEX_NAME = "title_embedding"
+READ_BATCH = 2000
+WRITE_BATCH = 1000
+
+
+@dataclass
+class TitleRow:
+    """One title as the training reads it (no chart data)."""
+
+    id: str
+    title: str
+    kind: str
+    year: int | None
+    summary: str | None
+    rating: str | None
+    duration_minutes: int | None
+    tags: list[str]
+    genres: list[str]
+    countries: list[str]
+    directors: list[str]
+    cast: list[str]
+
+
+def _read_batches(
+    driver: neo4j.Driver, statement: str, batch_size: int, database: str | None
+) -> Iterator[list[neo4j.Record]]:
+    """Keyset-paginated reads: each batch is one read transaction, ordered by title id."""
+    after = ""
+    while True:
+        records, _, _ = driver.execute_query(
+            statement, after=after, batch_size=batch_size, database_=database, routing_="r"
+        )
+        if not records:
+            return
+        yield records
+        after = records[-1]["id"]
+
+
+def iter_title_batches(
+    driver: neo4j.Driver, *, batch_size: int = READ_BATCH, database: str | None = None
+) -> Iterator[list[TitleRow]]:
+    """Yield the titles that have metadata (not chart-only), with their neighbours, in batches."""
+    for records in _read_batches(driver, queries.EMBEDDING_TITLES_BATCH, batch_size, database):
+        yield [TitleRow(**record.data()) for record in records]
+
+
+def read_vocabularies(driver: neo4j.Driver, database: str | None = None) -> dict:
+    """Tag names with title counts, genre names and country codes present in the graph."""
+    tags, _, _ = driver.execute_query(queries.EMBEDDING_TAGS, database_=database, routing_="r")
+    genres, _, _ = driver.execute_query(queries.EMBEDDING_GENRES, database_=database, routing_="r")
+    countries, _, _ = driver.execute_query(queries.EMBEDDING_COUNTRIES, database_=database, routing_="r")
+    return {
+        "tags": {r["name"]: r["title_count"] for r in tags},
+        "genres": [r["name"] for r in genres],
+        "countries": [r["iso2"] for r in countries],
+    }
+
+
+def read_chart_countries(
+    driver: neo4j.Driver, *, batch_size: int = READ_BATCH, database: str | None = None
+) -> dict[str, set[str]]:
+    """The CHARTED_IN country set of every title with chart history (evaluation labels)."""
+    charted: dict[str, set[str]] = {}
+    for records in _read_batches(driver, queries.CHART_COUNTRIES_BATCH, batch_size, database):
+        charted.update({r["id"]: set(r["countries"]) for r in records if r["countries"]})
+    return charted
+
+
+def vector_index_dimensions(driver: neo4j.Driver, database: str | None = None) -> int | None:
+    """The dimension of the `title_embedding` vector index, or None if it does not exist."""
+    records, _, _ = driver.execute_query(
+        queries.VECTOR_INDEX_INFO, name=INDEX_NAME, database_=database, routing_="r"
+    )
+    return records[0]["dimensions"] if records else None
+
+
+def ensure_vector_index(
+    driver: neo4j.Driver, dimensions: int, database: str | None = None, timeout_seconds: int = 300
+) -> bool:
+    """Create the cosine index for `dimensions`, dropping one of another size; True if (re)built."""
+    existing = vector_index_dimensions(driver, database)
+    if existing == dimensions:
+        return False
+    if existing is not None:
+        driver.execute_query(queries.DROP_VECTOR_INDEX, database_=database)
+    driver.execute_query(queries.CREATE_VECTOR_INDEX, dimensions=dimensions, database_=database)
+    driver.execute_query(queries.AWAIT_INDEXES, timeout_seconds=timeout_seconds, database_=database)
+    return True
+
+
+def current_version(driver: neo4j.Driver, database: str | None = None) -> str | None:
+    """The model version whose embeddings and SIMILAR_TO edges are in force, or None."""
+    records, _, _ = driver.execute_query(queries.CURRENT_EMBEDDING_VERSION, database_=database, routing_="r")
+    return records[0]["version"] if records else None
+
+
+def similar_to_counts(driver: neo4j.Driver, database: str | None = None) -> dict[str, int]:
+    """SIMILAR_TO edge counts per model version."""
+    records, _, _ = driver.execute_query(
+        queries.COUNT_SIMILAR_TO_BY_VERSION, database_=database, routing_="r"
+    )
+    return {r["version"]: r["count"] for r in records}
+
+
+def similar_titles(
+    driver: neo4j.Driver, title_id: str, k: int = 10, database: str | None = None
+) -> list[dict]:
+    """The current version's comps of one title through SIMILAR_TO, best first."""
+    records, _, _ = driver.execute_query(
+        queries.SIMILAR_TITLES, title_id=title_id, k=k, database_=database, routing_="r"
+    )
+    return [r.data() for r in records]
+
+
+def _delete_in_batches(driver: neo4j.Driver, statement: str, database: str | None, **params) -> int:
+    total = 0
+    while True:
+        records, _, _ = driver.execute_query(
+            statement, batch_size=WRITE_BATCH * 10, database_=database, **params
+        )
+        count = records[0][0]
+        total += count
+        if count == 0:
+            return total
+
+
+def _run_rows(tx: neo4j.ManagedTransaction, statement: str, rows: list[dict], version: str) -> None:
+    tx.run(statement, rows=rows, version=version).consume()
+
+
+def write_embeddings(
+    driver: neo4j.Driver,
+    version: str,
+    title_ids: Sequence[str],
+    embeddings: np.ndarray,
+    comps: Sequence[Sequence[tuple[str, float]]],
+    *,
+    batch_size: int = WRITE_BATCH,
+    database: str | None = None,
+    progress=None,
+) -> dict:
+    """Stage, flip and clean (module docstring); return counts of what was written and removed."""
+    if len(title_ids) != len(embeddings) or len(title_ids) != len(comps):
+        raise ValueError("title_ids, embeddings and comps must have the same length")
+    dimensions = int(embeddings.shape[1])
+    driver.execute_query(queries.MODEL_VERSION_CONSTRAINT, database_=database)
+    # Staging left by an interrupted earlier write must not be published with this version.
+    _delete_in_batches(driver, queries.CLEAR_STALE_STAGING_BATCH, database)
+    with driver.session(database=database) as session:
+        for start in range(0, len(title_ids), batch_size):
+            stop = start + batch_size
+            vector_rows = [
+                {"id": tid, "embedding": [float(v) for v in vector]}
+                for tid, vector in zip(title_ids[start:stop], embeddings[start:stop], strict=True)
+            ]
+            comp_rows = [
+                {
+                    "id": tid,
+                    "comps": [
+                        {"id": cid, "score": float(score), "rank": rank}
+                        for rank, (cid, score) in enumerate(title_comps, 1)
+                    ],
+                }
+                for tid, title_comps in zip(title_ids[start:stop], comps[start:stop], strict=True)
+            ]
+            session.execute_write(_run_rows, queries.STAGE_EMBEDDINGS, vector_rows, version)
+            session.execute_write(_run_rows, queries.MERGE_SIMILAR_TO, comp_rows, version)
+            if progress is not None:
+                progress(len(vector_rows))
+    records, _, _ = driver.execute_query(
+        queries.PUBLISH_EMBEDDINGS, version=version, dimensions=dimensions, database_=database
+    )
+    published, dropped = records[0]["published"], records[0]["dropped"]
+    # After the flip: a dimension change rebuilds the index (vector queries see a short gap).
+    rebuilt = ensure_vector_index(driver, dimensions, database)
+    deleted = _delete_in_batches(driver, queries.DELETE_OTHER_SIMILAR_TO_BATCH, database, version=version)
+    return {
+        "version": version,
+        "published": published,
+        "unembedded": dropped,
+        "old_similar_to_deleted": deleted,
+        "index_rebuilt": rebuilt,
+    }

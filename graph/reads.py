@@ -1,0 +1,207 @@
+"""Reads of the REST service: each takes a driver, runs one parameterised query, returns plain values.
+
+Neo4j temporal values become ISO strings here, so callers serialise nothing driver-specific.
+Each read runs as an auto-routed read transaction (`execute_query(..., routing_="r")`) with a
+server-side timeout, so a slow query ends as a driver error rather than a hung request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+import neo4j
+
+from graph import queries
+from graph.normalize import normalize_name, normalize_title
+
+# Characters with a meaning in the Lucene query syntax; user text is escaped before it is
+# combined with our own prefix (*) and fuzzy (~) operators.
+_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
+_WORD = re.compile(r"\w+")
+# Fuzzy terms on very short words match almost anything; they get only exact and prefix terms.
+_MIN_FUZZY_LENGTH = 4
+_MAX_QUERY_TERMS = 8
+
+
+def escape_lucene(text: str) -> str:
+    """Escape every Lucene query-syntax character in `text`."""
+    return _LUCENE_SPECIAL.sub(r"\\\1", text)
+
+
+def lucene_title_query(text: str) -> str:
+    """A fulltext query for a title: each word as exact, prefix and fuzzy term, all words required."""
+    words = [word.lower() for word in _WORD.findall(text)][:_MAX_QUERY_TERMS]
+    clauses = []
+    for word in words:
+        term = escape_lucene(word)
+        options = [f"{term}^3", f"{term}*"]
+        if len(word) >= _MIN_FUZZY_LENGTH:
+            options.append(f"{term}~1")
+        clauses.append("(" + " OR ".join(options) + ")")
+    return " AND ".join(clauses)
+
+
+def _plain(value: Any) -> Any:
+    """Driver values as JSON-ready Python values (dates and times become ISO strings)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
+
+
+def _read(driver: neo4j.Driver, text: str, params: dict, *, database: str | None,
+          timeout: float | None) -> list[dict]:
+    records, _, _ = driver.execute_query(
+        neo4j.Query(text, timeout=timeout), parameters_=params, routing_="r", database_=database)
+    return [_plain(record.data()) for record in records]
+
+
+def ping(driver: neo4j.Driver, *, database: str | None = None, timeout: float | None = None) -> bool:
+    """True when Neo4j answers a trivial read."""
+    return _read(driver, queries.SERVICE_PING, {}, database=database, timeout=timeout)[0]["ok"] == 1
+
+
+def model_versions(driver: neo4j.Driver, *, database: str | None = None,
+                   timeout: float | None = None) -> dict[str, str]:
+    """The model version in force per area ("embeddings", "audience") in the graph."""
+    rows = _read(driver, queries.SERVICE_MODEL_VERSIONS, {}, database=database, timeout=timeout)
+    return {row["area"]: row["version"] for row in rows}
+
+
+def search_titles(driver: neo4j.Driver, text: str, *, kind: str | None = None, limit: int = 10,
+                  database: str | None = None, timeout: float | None = None) -> list[dict]:
+    """Titles matching `text` (accent/case-insensitive exact or prefix, then fulltext), best first."""
+    norm = normalize_title(text)
+    lucene = lucene_title_query(text)
+    if not norm or not lucene:
+        return []
+    params = {"norm": norm, "lucene": lucene, "kind": kind, "limit": limit,
+              "candidates": max(limit * 5, 50)}
+    return _read(driver, queries.SEARCH_TITLES, params, database=database, timeout=timeout)
+
+
+def get_title(driver: neo4j.Driver, title_id: str, *, cast_limit: int = 20, database: str | None = None,
+              timeout: float | None = None) -> dict | None:
+    """One title with its genres, production countries, people and chart reach; None if unknown."""
+    rows = _read(driver, queries.GET_TITLE, {"id": title_id, "cast_limit": cast_limit},
+                 database=database, timeout=timeout)
+    if not rows:
+        return None
+    row = rows[0]
+    title = {key: value for key, value in row["title"].items() if value is not None}
+    title.update(genres=row["genres"], countries=row["countries"], directors=row["directors"],
+                 cast=row["cast"], chart_countries=row["chart_countries"])
+    return title
+
+
+def similar_from_edges(driver: neo4j.Driver, title_id: str, *, k: int = 10, kind: str | None = None,
+                       country: str | None = None, database: str | None = None,
+                       timeout: float | None = None) -> dict | None:
+    """Stored comps of a title for the model version in force, best first.
+
+    Returns {id, title, kind, version, comps, embedded} (version None: no model in force), or
+    None if the title is unknown.
+    """
+    params = {"id": title_id, "k": k, "kind": kind, "country": country}
+    rows = _read(driver, queries.SIMILAR_FROM_EDGES, params, database=database, timeout=timeout)
+    return rows[0] if rows else None
+
+
+def similar_from_index(driver: neo4j.Driver, title_id: str, *, k: int = 10, kind: str | None = None,
+                       country: str | None = None, exclude: list[str] = (), candidates: int = 500,
+                       database: str | None = None, timeout: float | None = None) -> list[dict]:
+    """Nearest titles by the vector index (cosine), filtered, best first; [] if not embedded."""
+    params = {"id": title_id, "k": k, "kind": kind, "country": country, "exclude": list(exclude),
+              "candidates": candidates}
+    return _read(driver, queries.SIMILAR_FROM_INDEX, params, database=database, timeout=timeout)
+
+
+def explain_comps(driver: neo4j.Driver, comp_ids: list[str], *, terms: list[str], genres: list[str],
+                  database: str | None = None, timeout: float | None = None) -> list[dict]:
+    """Comps by id (order kept) with the tags in `terms` and genres (lower case) they carry."""
+    if not comp_ids:
+        return []
+    params = {"ids": list(comp_ids), "terms": list(terms), "genres": [g.lower() for g in genres]}
+    return _read(driver, queries.EXPLAIN_COMPS, params, database=database, timeout=timeout)
+
+
+def title_audience(driver: neo4j.Driver, title_id: str, *, version: str | None,
+                   country: str | None = None, database: str | None = None,
+                   timeout: float | None = None) -> dict | None:
+    """Predicted audience and observed chart history of a title; None if unknown.
+
+    The predictions are those of the audience version in force (graph pointer, else `version`);
+    the row's `version` says which.
+    """
+    params = {"id": title_id, "version": version, "country": country}
+    rows = _read(driver, queries.TITLE_AUDIENCE, params, database=database, timeout=timeout)
+    return rows[0] if rows else None
+
+
+def list_countries(driver: neo4j.Driver, *, database: str | None = None,
+                   timeout: float | None = None) -> list[dict]:
+    """Every country with the number of titles charted in it and produced in it."""
+    return _read(driver, queries.LIST_COUNTRIES, {}, database=database, timeout=timeout)
+
+
+def list_genres(driver: neo4j.Driver, *, database: str | None = None,
+                timeout: float | None = None) -> list[dict]:
+    """Every genre of both catalog vocabularies."""
+    return _read(driver, queries.LIST_GENRES, {}, database=database, timeout=timeout)
+
+
+def country_titles(driver: neo4j.Driver, iso2: str, *, version: str | None, limit: int = 20,
+                   kind: str | None = None, database: str | None = None,
+                   timeout: float | None = None) -> tuple[str | None, list[dict]]:
+    """Titles with the highest predicted audience in a country, or (no predictions) the most charted.
+
+    Returns `(version, rows)`: the audience version the ranking comes from, or None when the
+    rows are ranked by observed chart points because no predictions exist.
+    """
+    params = {"iso2": iso2, "version": version, "limit": limit, "kind": kind}
+    rows = _read(driver, queries.COUNTRY_TITLES_PREDICTED, params, database=database, timeout=timeout)
+    if rows:
+        used = rows[0]["version"]
+        return used, [{key: value for key, value in row.items() if key != "version"} for row in rows]
+    return None, _read(driver, queries.COUNTRY_TITLES_OBSERVED, params, database=database,
+                       timeout=timeout)
+
+
+def new_title_id(kind: str, title: str, year: int | None) -> str:
+    """The id a saved new title gets: stable per kind, normalized title and year."""
+    key = f"{kind}|{normalize_title(title)}|{year or ''}"
+    return "api-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def save_predicted_title(driver: neo4j.Driver, *, title: dict, similar: list[dict], audience: list[dict],
+                         version: str, database: str | None = None) -> str:
+    """Write a new title, its links, comps and audience (the service's one write); return its id.
+
+    `title` holds id, title, kind, summary, year, duration_minutes, genres (graph names),
+    countries (alpha-2), tags, cast, directors and optionally embedding.
+    """
+    names = [title["title"]]
+    props = {
+        "title": title["title"], "kind": title["kind"], "summary": title["summary"],
+        "year": title.get("year"), "duration_minutes": title.get("duration_minutes"),
+        "tags": list(title.get("tags", [])), "aliases": names, "search_text": " | ".join(names),
+        "norm_title": normalize_title(title["title"]), "chart_only": False, "source": "api",
+        "embedding": title.get("embedding"), "embedding_version": version,
+    }
+    people = [{"key": normalize_name(name), "name": name, "role": "director", "order": None}
+              for name in title.get("directors", []) if normalize_name(name)]
+    people += [{"key": normalize_name(name), "name": name, "role": "cast", "order": order}
+               for order, name in enumerate(title.get("cast", [])) if normalize_name(name)]
+    params = {
+        "id": title["id"], "props": props, "genres": list(title.get("genres", [])),
+        "countries": list(title.get("countries", [])), "tags": list(title.get("tags", [])),
+        "people": people, "similar": similar, "audience": audience, "version": version,
+    }
+    records, _, _ = driver.execute_query(queries.SAVE_PREDICTED_TITLE, parameters_=params,
+                                         database_=database)
+    return records[0]["id"]

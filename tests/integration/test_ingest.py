@@ -1,0 +1,144 @@
+"""Ingest against the real Neo4j: counts match the files, re-runs change nothing, bad rows skip."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+
+import neo4j
+import pytest
+
+from graph.ingest import DATA_FILES, ingest
+from graph.maintenance import graph_counts
+from graph.normalize import normalize_name
+
+pytestmark = pytest.mark.neo4j
+
+
+def _rows(path, delimiter=","):
+    with open(path, newline="", encoding="utf-8") as handle:
+        quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+        return list(csv.DictReader(handle, delimiter=delimiter, quoting=quoting))
+
+
+def _scalar(driver, query: str, **params):
+    records, _, _ = driver.execute_query(query, params)
+    return records[0][0]
+
+
+def test_every_catalog_id_becomes_a_title(full_graph, driver, data_dir):
+    netflix_ids = {row["show_id"] for row in _rows(data_dir / DATA_FILES["netflix"])}
+    justwatch_rows = _rows(data_dir / DATA_FILES["justwatch_titles"])
+    # The one JustWatch row without a title is the only bad row in the shared data.
+    justwatch_ids = {row["id"] for row in justwatch_rows if row["title"].strip()}
+    assert full_graph.bad_rows == 1
+    in_graph = _scalar(driver, "MATCH (t:Title) WHERE t.netflix_id IS NOT NULL RETURN collect(t.netflix_id)")
+    assert set(in_graph) == netflix_ids
+    in_graph = _scalar(driver, "MATCH (t:Title) WHERE t.justwatch_id IS NOT NULL "
+                               "RETURN collect(t.justwatch_id)")
+    assert set(in_graph) == justwatch_ids
+
+
+def test_chart_weeks_match_the_chart_file(full_graph, driver, data_dir):
+    rows = _rows(data_dir / DATA_FILES["country_charts"], delimiter="\t")
+    # Two seasons of a show in one country's list in one week count as one chart week.
+    chart_weeks = {(r["category"], r["show_title"], r["country_iso2"], r["week"]) for r in rows}
+    stored = _scalar(driver, "MATCH ()-[r:CHARTED_IN]->() RETURN sum(size(r.weeks))")
+    assert stored == len(chart_weeks)
+    countries = {r["country_iso2"] for r in rows}
+    charted = _scalar(driver, "MATCH ()-[:CHARTED_IN]->(c:Country) RETURN collect(DISTINCT c.iso2)")
+    assert set(charted) == countries and len(countries) == 94
+    points = _scalar(driver, "MATCH ()-[r:CHARTED_IN]->() RETURN sum(r.points)")
+    assert 0 < points <= sum(11 - int(r["weekly_rank"]) for r in rows)
+
+
+def test_people_are_the_distinct_names_of_both_catalogs(full_graph, driver, data_dir):
+    names = set()
+    for row in _rows(data_dir / DATA_FILES["netflix"]):
+        for column in ("director", "cast"):
+            names.update(normalize_name(n) for n in row[column].split(",") if n.strip())
+    credited_titles = {row["id"] for row in _rows(data_dir / DATA_FILES["justwatch_titles"])
+                       if row["title"].strip()}
+    for row in _rows(data_dir / DATA_FILES["justwatch_credits"]):
+        if row["id"] in credited_titles:
+            names.add(normalize_name(row["name"]))
+    names.discard("")
+    assert full_graph.nodes["Person"] == len(names)
+
+
+def test_unmatched_chart_titles_are_kept_as_chart_only(full_graph, driver):
+    chart_only = _scalar(driver, "MATCH (t:Title {chart_only: true}) RETURN count(t)")
+    assert chart_only > 0
+    lost = _scalar(driver, "MATCH (t:Title {chart_only: true}) WHERE NOT (t)-[:CHARTED_IN]->() "
+                           "AND t.global_weeks IS NULL RETURN count(t)")
+    assert lost == 0
+    assert full_graph.match["unmatched"] >= chart_only
+
+
+def _checksum(driver) -> str:
+    records, _, _ = driver.execute_query(
+        "MATCH (t:Title) OPTIONAL MATCH (t)-[r]-() "
+        "WITH t, count(r) AS degree ORDER BY t.id "
+        "RETURN collect([t.id, t.title, t.kind, t.year, t.tags, degree]) AS rows")
+    return hashlib.sha256(repr(records[0]["rows"]).encode()).hexdigest()
+
+
+def test_second_ingest_changes_nothing(full_graph, driver, data_dir, settings):
+    before = graph_counts(driver), _checksum(driver)
+    summary = ingest(driver, data_dir, settings.reports_dir, progress=False, echo=lambda _: None)
+    assert (summary.nodes, summary.relationships) == before[0]
+    assert _checksum(driver) == before[1]
+
+
+def test_constraint_violation_is_rejected(full_graph, driver):
+    existing = _scalar(driver, "MATCH (t:Title) RETURN t.id LIMIT 1")
+    with pytest.raises(neo4j.exceptions.ConstraintError):
+        driver.execute_query("CREATE (:Title {id: $id})", id=existing)
+    assert _scalar(driver, "MATCH (t:Title {id: $id}) RETURN count(t)", id=existing) == 1
+
+
+def _small_copy(data_dir, target, lines: int = 60) -> None:
+    """The first `lines` records of every data file, so an ingest takes a second."""
+    for name in DATA_FILES.values():
+        with open(data_dir / name, newline="", encoding="utf-8") as source:
+            rows = list(csv.reader(source, delimiter="\t" if name.endswith(".tsv") else ",",
+                                   quoting=csv.QUOTE_NONE if name.endswith(".tsv") else csv.QUOTE_MINIMAL))
+        with open(target / name, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out, delimiter="\t" if name.endswith(".tsv") else ",",
+                                quoting=csv.QUOTE_NONE if name.endswith(".tsv") else csv.QUOTE_MINIMAL,
+                                lineterminator="\n", escapechar="\\" if name.endswith(".tsv") else None)
+            writer.writerows(rows[: lines + 1])
+
+
+def test_broken_rows_are_reported_and_the_rest_loads(clean_graph, data_dir, tmp_path, settings):
+    _small_copy(data_dir, tmp_path)
+    netflix = tmp_path / DATA_FILES["netflix"]
+    good_rows = len(_rows(netflix))
+    with open(netflix, "a", encoding="utf-8") as handle:
+        handle.write(',Movie,No Id,,,United States,"May 1, 2020",2020,PG,90 min,Dramas,Missing id.\n')
+        handle.write('s9001,Movie,Bad Year,,,United States,"May 1, 2020",20x0,PG,90 min,Dramas,Bad year.\n')
+        handle.write('s9002,Movie,Nowhere,,,Atlantis,"May 1, 2020",2020,PG,90 min,Dramas,Bad country.\n')
+        handle.write('s9003,Movie,Good Late Row,,,France,"May 1, 2020",2019,PG,95 min,Dramas,Fine row.\n')
+    charts = tmp_path / DATA_FILES["country_charts"]
+    with open(charts, "a", encoding="utf-8") as handle:
+        handle.write("Atlantis\tZQ\t2021-12-26\tFilms\t1\tGood Late Row\tN/A\t1\n")
+
+    summary = ingest(clean_graph, tmp_path, tmp_path / "reports", progress=False, echo=lambda _: None)
+
+    bad = (tmp_path / "reports" / "bad_rows.json").read_text()
+    first_bad_line = good_rows + 2  # header is line 1
+    for line in (first_bad_line, first_bad_line + 1, first_bad_line + 2):
+        assert f'"line": {line}' in bad
+    assert "ZQ" in bad and summary.bad_rows == 4
+    netflix_titles = _scalar(clean_graph, "MATCH (t:Title) WHERE t.netflix_id IS NOT NULL RETURN count(t)")
+    assert netflix_titles == good_rows + 1
+    assert _scalar(clean_graph, "MATCH (t:Title {netflix_id: 's9003'}) RETURN t.title") == "Good Late Row"
+    assert _scalar(clean_graph, "MATCH (t:Title) WHERE t.netflix_id IN ['s9001', 's9002'] "
+                                "RETURN count(t)") == 0
+
+
+def test_missing_data_folder_names_the_files(clean_graph, tmp_path, settings):
+    shutil.copy(__file__, tmp_path / "unrelated.py")
+    with pytest.raises(FileNotFoundError, match="TITLEGRAPH_DATA"):
+        ingest(clean_graph, tmp_path, tmp_path / "reports", progress=False, echo=lambda _: None)
