@@ -1,5 +1,185 @@
 """Sub-commands of the service area: `titlegraph serve` and `titlegraph demo`."""
 
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from titlegraph.config import Settings
+
+GUNICORN_CONFIG = Path(__file__).resolve().parent / "gunicorn.conf.py"
+SAMPLE_NEW_TITLE = {
+    "title": "The Last Lighthouse", "type": "show",
+    "summary": "A detective returns to her island home to solve a string of disappearances.",
+    "genres": ["Crime TV Shows", "thriller"], "countries": ["GB"], "year": 2022,
+}
+
 
 def register(commands) -> None:
     """Add this area's sub-commands to the `titlegraph` parser."""
+    serve = commands.add_parser("serve", help="run the REST API under gunicorn")
+    _serve_options(serve)
+    serve.set_defaults(handler=cmd_serve)
+    demo = commands.add_parser("demo", help="Neo4j up, data ingested, model trained if none, then serve")
+    _serve_options(demo)
+    demo.set_defaults(handler=cmd_demo)
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="listen address (default TITLEGRAPH_API_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default TITLEGRAPH_API_PORT or 8000)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default TITLEGRAPH_API_WORKERS or 2)")
+
+
+def _apply_options(settings: Settings, args: argparse.Namespace) -> Settings:
+    changes = {name: value for name, value in (("api_host", args.host), ("api_port", args.port),
+                                               ("api_workers", args.workers)) if value is not None}
+    return settings.with_overrides(**changes) if changes else settings
+
+
+def gunicorn_command(settings: Settings) -> list[str]:
+    """The gunicorn command line of the service for these settings."""
+    return [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
+            "--bind", f"{settings.api_host}:{settings.api_port}", "--workers", str(settings.api_workers),
+            "service:create_app()"]
+
+
+def _start_gunicorn(settings: Settings) -> subprocess.Popen:
+    env = dict(os.environ)
+    # The workers load their settings from the environment, so the CLI's choices travel there.
+    env.update(TITLEGRAPH_API_HOST=settings.api_host, TITLEGRAPH_API_PORT=str(settings.api_port),
+               TITLEGRAPH_API_WORKERS=str(settings.api_workers),
+               TITLEGRAPH_MODELS=str(settings.models_path), TITLEGRAPH_HOME=str(settings.home))
+    project_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = project_root + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.Popen(gunicorn_command(settings), env=env, cwd=project_root)
+
+
+def _wait(process: subprocess.Popen) -> int:
+    """Wait for gunicorn; Ctrl-C or SIGTERM to this process stops it gracefully."""
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.terminate())
+    try:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:
+                # Forward it: the signal may have been sent to this process only, not its group.
+                process.terminate()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Run gunicorn with the repo's config until it stops."""
+    settings = _apply_options(settings, args)
+    print(f"serving on http://{settings.api_host}:{settings.api_port} "
+          f"({settings.api_workers} workers); docs at /docs", flush=True)
+    return _wait(_start_gunicorn(settings))
+
+
+def _wait_healthy(base_url: str, process: subprocess.Popen, timeout: float = 120.0) -> dict | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{base_url}/health", timeout=5) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:  # 503 while Neo4j warms up: keep waiting
+            if error.code != 503:
+                return None
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return None
+
+
+def _ensure_graph(settings: Settings) -> None:
+    from graph.driver import create_driver
+    from graph.ingest import ingest
+    from graph.maintenance import graph_counts
+
+    if settings.manages_neo4j:
+        from graph import server
+
+        server.start(settings)
+    with create_driver(settings) as driver:
+        nodes, _ = graph_counts(driver, settings.neo4j_database)
+        if nodes.get("Title", 0) == 0:
+            print("[demo] the graph is empty: ingesting the data ...", flush=True)
+            ingest(driver, settings.data_dir, settings.reports_dir, database=settings.neo4j_database)
+        else:
+            print(f"[demo] graph ready: {nodes.get('Title', 0):,} titles", flush=True)
+
+
+def _current_model(settings: Settings) -> Path | None:
+    try:
+        from training.registry import current_model_dir
+    except ImportError:
+        return None
+    return current_model_dir(settings.models_path)
+
+
+def _ensure_model(settings: Settings) -> None:
+    """Run `titlegraph train` (the training area's own command) when no current model exists."""
+    if _current_model(settings) is not None:
+        print(f"[demo] model ready: {_current_model(settings)}", flush=True)
+        return
+    from titlegraph.cli import build_parser
+
+    try:
+        args = build_parser().parse_args(["train"])
+    except SystemExit:
+        print("[demo] no `titlegraph train` command yet: serving without a model "
+              "(comps and predictions answer 503)", flush=True)
+        return
+    print("[demo] no trained model: running `titlegraph train` ...", flush=True)
+    code = args.handler(settings, args)
+    if code:
+        print(f"[demo] `titlegraph train` failed with exit code {code}; serving without a model",
+              flush=True)
+
+
+def _sample_title_id(settings: Settings) -> str:
+    from graph import reads
+    from graph.driver import create_driver
+
+    with create_driver(settings) as driver:
+        hits = reads.search_titles(driver, "Squid Game", kind="show", limit=1,
+                                   database=settings.neo4j_database)
+    return hits[0]["id"] if hits else "s34"
+
+
+def demo_curls(base_url: str, title_id: str) -> list[str]:
+    """Ready-to-paste curl commands for comps of a title and for a new title's prediction."""
+    return [
+        f"curl -s '{base_url}/v1/titles/{title_id}/similar?k=5'",
+        f"curl -s -X POST '{base_url}/v1/predict' -H 'Content-Type: application/json' "
+        f"-d {shlex.quote(json.dumps(SAMPLE_NEW_TITLE))}",
+    ]
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """The main job: Neo4j up, data in, a model trained if none exists, then the API serving."""
+    settings = _apply_options(settings, args)
+    _ensure_graph(settings)
+    _ensure_model(settings)
+    title_id = _sample_title_id(settings)
+    base_url = f"http://{settings.api_host}:{settings.api_port}"
+    process = _start_gunicorn(settings)
+    health = _wait_healthy(base_url, process)
+    if health is None:
+        print("[demo] the API did not come up; see the log lines above", flush=True)
+        process.terminate()
+        return _wait(process) or 1
+    print(f"\n[demo] API serving on {base_url} (model {health['model']['version']}); web page at "
+          f"{base_url}/ , reference at {base_url}/docs\n[demo] try:\n  "
+          + "\n  ".join(demo_curls(base_url, title_id)) + "\n", flush=True)
+    return _wait(process)

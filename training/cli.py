@@ -1,5 +1,87 @@
 """Sub-commands of the training area: `titlegraph train` and `titlegraph evaluate`."""
 
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from titlegraph.config import PROJECT_ROOT, Settings
+
+
+def _config(settings: Settings, args: argparse.Namespace):
+    from training.train import TrainConfig
+
+    overrides = {
+        name: getattr(args, name)
+        for name in ("epochs", "encoder", "hidden", "out")
+        if getattr(args, name, None) is not None
+    }
+    return TrainConfig(seed=args.seed if args.seed is not None else settings.seed, **overrides)
+
+
+def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    """Read the graph, train, write and publish the bundle, write embeddings back."""
+    from titlegraph.cli import _driver, _ensure_neo4j
+    from training.train import run_training
+
+    _ensure_neo4j(settings)
+    with _driver(settings) as driver:
+        run_training(
+            settings,
+            driver,
+            _config(settings, args),
+            write_back=not args.no_write_back,
+            progress=not args.quiet,
+        )
+    return 0
+
+
+def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    """Regenerate the embeddings part of docs/evaluation.md and docs/similarity_map.png."""
+    from titlegraph.cli import _driver, _ensure_neo4j
+    from training.evaluate import run_evaluation
+
+    _ensure_neo4j(settings)
+    docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
+    with _driver(settings) as driver:
+        run_evaluation(
+            settings,
+            driver,
+            _config(settings, args),
+            docs_dir=docs,
+            encoders=args.compare_encoders,
+            progress=not args.quiet,
+        )
+        from training.audience import evaluate_audience
+
+        evaluate_audience(settings, driver, docs_dir=docs, progress=not args.quiet)
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, help="random seed (default: TITLEGRAPH_SEED or 7)")
+    parser.add_argument("--epochs", type=int, help="training epochs (default 100)")
+    parser.add_argument("--encoder", choices=["tfidf-svd", "minilm-l6-v2"], help="text encoder")
+    parser.add_argument("--hidden", type=int, help="GraphSAGE hidden width")
+    parser.add_argument("--out", type=int, help="embedding width")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
 
 def register(commands) -> None:
     """Add this area's sub-commands to the `titlegraph` parser."""
+    train = commands.add_parser("train", help="train title embeddings, publish them, write them to Neo4j")
+    _common(train)
+    train.add_argument("--no-write-back", action="store_true", help="do not write embeddings to Neo4j")
+    train.set_defaults(handler=cmd_train)
+
+    evaluate = commands.add_parser("evaluate", help="evaluation report and similarity map (docs/)")
+    _common(evaluate)
+    evaluate.add_argument("--docs", help="folder of evaluation.md and similarity_map.png (default docs/)")
+    evaluate.add_argument(
+        "--compare-encoders",
+        nargs="+",
+        default=["tfidf-svd", "minilm-l6-v2"],
+        choices=["tfidf-svd", "minilm-l6-v2"],
+        help="text encoders to compare",
+    )
+    evaluate.set_defaults(handler=cmd_evaluate)

@@ -1,0 +1,81 @@
+"""A per-process cache of graph answers that change only when a model is retrained or data ingested.
+
+Comps and audiences of existing titles are fixed between retrains, so answers are kept, keyed by
+the request and by the model versions in force in the graph. Those versions are read again at
+most every `version_interval` seconds (one tiny query), so a retrain invalidates the cache
+within that interval, the same delay as the model hot reload. Entries also expire after `ttl`
+seconds, which bounds staleness after a re-ingest.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from graph import reads
+from service.database import GraphHandle
+
+
+class AnswerCache:
+    """Bounded LRU of answers keyed by (request key, graph model versions).
+
+    Args:
+        graph: the process's Neo4j handle (reads the version pointers).
+        max_entries: answers kept; 0 disables the cache (default 20_000).
+        ttl: seconds an answer stays valid (default 300).
+        version_interval: seconds between reads of the version pointers (default 2.0).
+        clock: monotonic clock (default time.monotonic).
+    """
+
+    def __init__(self, graph: GraphHandle, max_entries: int = 20_000, ttl: float = 300.0,
+                 version_interval: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._graph = graph
+        self.max_entries = max_entries
+        self._ttl = ttl
+        self._version_interval = version_interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._versions: tuple = ()
+        self._versions_read_at = float("-inf")
+        self.hits = 0
+        self.misses = 0
+
+    def versions(self) -> tuple:
+        """The model versions in force, as a hashable tuple, read at most every interval."""
+        now = self._clock()
+        if now - self._versions_read_at >= self._version_interval:
+            found = reads.model_versions(self._graph.driver(), **self._graph.read_options)
+            self._versions = tuple(sorted(found.items()))
+            self._versions_read_at = now
+        return self._versions
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The cached answer for `key` under the current versions, else `compute()` (then kept)."""
+        if self.max_entries <= 0:
+            return compute()
+        full_key = (key, self.versions())
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(full_key)
+            if entry is not None and now - entry[0] < self._ttl:
+                self._entries.move_to_end(full_key)
+                self.hits += 1
+                return entry[1]
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            self._entries[full_key] = (now, value)
+            self._entries.move_to_end(full_key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget every answer (after a model reload in this process)."""
+        with self._lock:
+            self._entries.clear()
+            self._versions_read_at = float("-inf")

@@ -1,0 +1,271 @@
+"""Request and response schemas: pydantic models that validate input and generate /openapi.json.
+
+Query-string models are lax (values arrive as strings); the JSON body model is strict about
+types (no "2020" for a year, no true for a number) and forbids unknown fields, so a typo such
+as `genre` is reported instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+Kind = Literal["movie", "show"]
+
+
+def _upper(value: str) -> str:
+    return value.upper()
+
+
+Iso2 = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{2}$"),
+    AfterValidator(_upper),
+    Field(description="ISO 3166-1 alpha-2 country code (case-insensitive)", examples=["KR"]),
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+StrictYear = Annotated[int, Field(strict=True, ge=1880, le=2100)]
+StrictMinutes = Annotated[int, Field(strict=True, ge=1, le=10_000)]
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    # Responses may gain fields; clients must ignore the ones they do not know.
+    model_config = ConfigDict(extra="allow")
+
+
+# --- queries ---------------------------------------------------------------------------------
+class TitleSearchQuery(_Query):
+    q: str = Field(min_length=1, max_length=200, description="title words; accents and case are ignored, "
+                   "the last word may be a prefix, misspellings are tolerated", examples=["squid gam"])
+    type: Kind | None = Field(None, description="only movies or only shows")
+    limit: int = Field(10, ge=1, le=50)
+
+
+class SimilarQuery(_Query):
+    k: int = Field(10, ge=1, le=100, description="number of comps")
+    type: Kind | None = Field(None, description="only comps of this kind")
+    country: Iso2 | None = Field(None, description="only comps that charted in this country's top 10")
+
+
+class AudienceQuery(_Query):
+    country: Iso2 | None = Field(None, description="one country instead of all")
+
+
+class CountryTitlesQuery(_Query):
+    limit: int = Field(20, ge=1, le=200)
+    type: Kind | None = None
+
+
+class PredictQuery(_Query):
+    k: int = Field(10, ge=1, le=100, description="number of comps")
+    type: Kind | None = Field(None, description="only comps of this kind")
+    save: bool = Field(False, description="write the title and its predictions to the graph "
+                       "(needs the X-Write-Key header)")
+
+
+# --- request body ----------------------------------------------------------------------------
+class PredictRequest(_Body):
+    """A new title described only by its metadata."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    type: Kind
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    genres: list[ShortText] = Field(default_factory=list, max_length=30, description=(
+        "genre names in either catalog's vocabulary, case-insensitive; unknown ones come back "
+        "in `warnings`"), examples=[["Dramas", "thriller"]])
+    tags: list[ShortText] = Field(default_factory=list, max_length=50)
+    countries: list[Iso2] = Field(default_factory=list, max_length=30,
+                                  description="production countries, ISO 3166-1 alpha-2")
+    cast: list[ShortText] = Field(default_factory=list, max_length=100)
+    director: list[ShortText] = Field(default_factory=list, max_length=20)
+    year: StrictYear | None = None
+    duration_minutes: StrictMinutes | None = None
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "title": "The Last Lighthouse", "type": "show",
+        "summary": "A detective returns to her island home to solve a string of disappearances.",
+        "genres": ["Crime TV Shows", "thriller"], "countries": ["GB"], "year": 2022,
+    }]})
+
+
+# --- responses -------------------------------------------------------------------------------
+class ApiWarning(_Out):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorDetail(_Out):
+    code: str
+    message: str
+    field: str | None
+    details: list[dict] | None = None
+
+
+class ErrorResponse(_Out):
+    error: ErrorDetail
+
+
+class TitleHit(_Out):
+    id: str
+    title: str
+    kind: Kind
+    year: int | None = None
+    chart_only: bool | None = None
+    aliases: list[str] | None = None
+    score: float
+
+
+class SearchResponse(_Out):
+    query: str
+    results: list[TitleHit]
+
+
+class TitleDetail(_Out):
+    id: str
+    title: str
+    kind: Kind
+    year: int | None = None
+    summary: str | None = None
+    tags: list[str] = []
+    aliases: list[str] = []
+    genres: list[str]
+    countries: list[str]
+    directors: list[str]
+    cast: list[str]
+    chart_countries: int = Field(description="countries whose weekly top 10 listed the title")
+    chart_only: bool | None = None
+
+
+class Comp(_Out):
+    id: str
+    title: str
+    kind: Kind
+    year: int | None = None
+    score: float = Field(description="cosine similarity of the two title embeddings")
+    rank: int = Field(description="position in this answer, 1 = most similar")
+    source: Literal["stored", "vector_index", "model"] | None = Field(None, description=(
+        "`stored`: a SIMILAR_TO comp written by `titlegraph train`; `vector_index`: a nearer "
+        "title found because filters left too few stored comps; `model`: nearest to a new title"))
+    shared_tags: list[str]
+    shared_genres: list[str]
+
+
+class SimilarResponse(_Out):
+    id: str
+    title: str
+    model_version: str
+    similar: list[Comp]
+    warnings: list[ApiWarning] = []
+
+
+class ChartHistory(_Out):
+    country: str
+    name: str | None = None
+    weeks_in_top10: int
+    best_rank: int
+    first_week: str
+    last_week: str
+    points: int = Field(description="sum over chart weeks of 11 - rank")
+    weeks: list[str] | None = Field(None, description="chart weeks (only with ?country=)")
+    ranks: list[int] | None = Field(None, description="rank in each of `weeks` (only with ?country=)")
+
+
+class AudienceEntry(_Out):
+    country: str = Field(description="ISO 3166-1 alpha-2")
+    name: str | None = None
+    p_chart: float = Field(ge=0, le=1, description="probability of entering the weekly top 10")
+    expected_weeks: float = Field(ge=0, description="expected weeks in the top 10")
+    observed_weeks: int | None = Field(None, description="weeks it actually charted (existing titles)")
+
+
+class AudienceResponse(_Out):
+    id: str
+    title: str
+    model_version: str | None = Field(description="version of the predictions; null when none exist")
+    audience: list[AudienceEntry] = Field(description=(
+        "predicted audience, highest p_chart first; EMPTY (with a warning) until an audience "
+        "model has written predictions: observed history is never passed off as a prediction"))
+    observed: list[ChartHistory] = Field(description="chart history, most points first")
+    warnings: list[ApiWarning] = []
+
+
+class PredictResponse(_Out):
+    model_version: str
+    similar: list[Comp]
+    audience: list[AudienceEntry] = Field(description=(
+        "one entry per country the audience model knows, highest p_chart first; empty (with a "
+        "warning) while the loaded model has no audience head"))
+    warnings: list[ApiWarning] = []
+    saved_id: str | None = Field(None, description="id of the saved title (only with ?save=true)")
+
+
+class Country(_Out):
+    iso2: str
+    name: str | None = None
+    charted_titles: int
+    produced_titles: int
+
+
+class CountriesResponse(_Out):
+    countries: list[Country]
+
+
+class CountryTitle(_Out):
+    id: str
+    title: str
+    kind: Kind
+    year: int | None = None
+    p_chart: float | None = None
+    expected_weeks: float | None = None
+    observed_weeks: int | None = None
+
+
+class CountryTitlesResponse(_Out):
+    country: str
+    name: str | None = None
+    basis: Literal["predicted", "observed"] = Field(description=(
+        "`predicted`: ranked by p_chart of the current model; `observed`: no predictions yet, "
+        "ranked by chart points (a warning says so)"))
+    model_version: str | None = None
+    titles: list[CountryTitle]
+    warnings: list[ApiWarning] = []
+
+
+class Neo4jHealth(_Out):
+    reachable: bool
+    error: str | None = None
+
+
+class ModelHealth(_Out):
+    version: str | None
+    path: str | None = None
+    loaded_at: str | None = None
+    error: str | None = None
+
+
+class HealthResponse(_Out):
+    status: Literal["ok", "degraded", "unavailable"]
+    neo4j: Neo4jHealth
+    model: ModelHealth
+    uptime_seconds: float
+
+
+class VersionResponse(_Out):
+    api_version: str
+    model_version: str | None
+
+
+class ReloadResponse(_Out):
+    changed: bool
+    model_version: str | None
+    previous_version: str | None

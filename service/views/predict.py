@@ -1,0 +1,125 @@
+"""POST /v1/predict: comps and expected audience of a new title described by its metadata."""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from flask import Blueprint
+
+from graph import reads
+from graph.normalize import normalize_title
+from service import context, schemas
+from service.catalog import Lookups
+from service.contract import endpoint
+
+bp = Blueprint("predict", __name__, url_prefix="/v1")
+
+
+def summary_terms(text: str) -> set[str]:
+    """Words and adjacent word pairs of a text, normalized like graph tags (plurals also singular)."""
+    words = normalize_title(text).split()
+    terms = set(words) | {f"{first} {second}" for first, second in pairwise(words)}
+    terms |= {word[:-1] for word in words if len(word) > 3 and word.endswith("s")}
+    return terms
+
+
+_MODEL_WARNING = re.compile(r"^unknown (genre|tag|country|person)\b")
+_WARNING_FIELDS = {"genre": "genres", "tag": "tags", "country": "countries", "person": None}
+
+
+def model_warning(message: str) -> dict:
+    """A warning of the model ("unknown person 'X' ...") with a code and, where clear, the field."""
+    match = _MODEL_WARNING.match(message)
+    if match is None:
+        return {"code": "model", "message": message}
+    what = match.group(1)
+    field = _WARNING_FIELDS[what] or ("director" if "(directors" in message else "cast")
+    return {"code": f"unknown_{what}", "field": field, "message": message}
+
+
+def match_metadata(body: schemas.PredictRequest, lookups: Lookups) -> tuple[list[str], list[str], list[dict]]:
+    """Genres in the graph's spelling and known production countries, with a warning per unknown one."""
+    warnings = []
+    genres = []
+    for name in body.genres:
+        canonical = lookups.genres_by_lower.get(name.lower())
+        if canonical is None:
+            warnings.append({"code": "unknown_genre", "field": "genres",
+                             "message": f"genre {name!r} is in neither catalog's vocabulary; ignored"})
+        elif canonical not in genres:
+            genres.append(canonical)
+    countries = []
+    for iso2 in body.countries:
+        if iso2 not in lookups.country_names:
+            warnings.append({"code": "unknown_country", "field": "countries",
+                             "message": f"country {iso2!r} is not in the graph; ignored"})
+        elif iso2 not in countries:
+            countries.append(iso2)
+    return genres, countries, warnings
+
+
+def _audience(model, embedding, new_title, lookups: Lookups) -> tuple[list[dict], list[dict]]:
+    if not hasattr(model, "audience"):
+        return [], [{"code": "no_audience_model", "message": (
+            "the loaded model has no audience head yet; `audience` is empty")}]
+    entries = [dict(entry, name=lookups.country_names.get(entry["country"]))
+               for entry in model.audience(embedding, new_title)]
+    entries.sort(key=lambda entry: (-entry["p_chart"], entry["country"]))
+    return entries, []
+
+
+@bp.post("/predict")
+@endpoint("Comps and expected audience of a new title", query=schemas.PredictQuery,
+          body=schemas.PredictRequest, response=schemas.PredictResponse,
+          errors=(400, 401, 403, 413, 415, 422, 503), write_key="optional", tags=("predict",),
+          description=(
+              "Nothing is written unless `?save=true` with the X-Write-Key header. Unknown genres "
+              "and countries are reported in `warnings`, not rejected."))
+def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
+    if query.save:
+        context.require_write_key()
+    loaded = context.require_model()
+    handle = context.graph()
+    lookups = context.catalog().get()
+    genres, countries, warnings = match_metadata(body, lookups)
+    from training.predictor import NewTitle
+
+    new_title = NewTitle(title=body.title, kind=body.type, summary=body.summary, genres=genres,
+                         tags=list(body.tags), countries=countries, cast=list(body.cast),
+                         directors=list(body.director), year=body.year,
+                         duration_minutes=body.duration_minutes)
+    model = loaded.model
+    embedding, model_warnings = model.embed_new(new_title)
+    warnings += [model_warning(str(message)) for message in model_warnings]
+    hits = model.nearest(embedding, k=query.k, kind=query.type)
+    terms = summary_terms(body.summary) | {normalize_title(tag) for tag in body.tags}
+    explained = reads.explain_comps(handle.driver(), [title_id for title_id, _ in hits],
+                                    terms=sorted(terms), genres=genres, **handle.read_options)
+    by_id = {row["id"]: row for row in explained}
+    similar = [dict(by_id[title_id], score=float(score), rank=rank, source="model")
+               for rank, (title_id, score) in enumerate(hits, start=1) if title_id in by_id]
+    audience, audience_warnings = _audience(model, embedding, new_title, lookups)
+    answer = {"model_version": loaded.version, "similar": similar, "audience": audience,
+              "warnings": warnings + audience_warnings}
+    if query.save:
+        answer["saved_id"] = _save(handle, body, genres, countries, embedding, similar, audience,
+                                   loaded.version)
+    return answer
+
+
+def _save(handle, body: schemas.PredictRequest, genres: list[str], countries: list[str], embedding,
+          similar: list[dict], audience: list[dict], version: str) -> str:
+    title = {
+        "id": reads.new_title_id(body.type, body.title, body.year), "title": body.title,
+        "kind": body.type, "summary": body.summary, "year": body.year,
+        "duration_minutes": body.duration_minutes, "genres": genres, "countries": countries,
+        "tags": [normalize_title(tag) for tag in body.tags], "cast": list(body.cast),
+        "directors": list(body.director),
+        "embedding": [float(value) for value in embedding],
+    }
+    return reads.save_predicted_title(
+        handle.driver(), title=title, version=version, database=handle.database,
+        similar=[{"id": comp["id"], "score": comp["score"], "rank": comp["rank"]} for comp in similar],
+        audience=[{"country": entry["country"], "p_chart": entry["p_chart"],
+                   "expected_weeks": entry["expected_weeks"]} for entry in audience])

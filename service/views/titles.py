@@ -1,0 +1,122 @@
+"""/v1/titles: search, one title, its comps, its audience by country."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from graph import reads
+from service import context, schemas
+from service.contract import endpoint
+from service.errors import ModelUnavailable, NotFound
+
+bp = Blueprint("titles", __name__, url_prefix="/v1/titles")
+
+_ID = {"title_id": "a title id as returned by search (e.g. `s34`)"}
+
+
+def check_country(iso2: str | None) -> None:
+    """404 naming `country` when the code is well-formed but not a country of the graph."""
+    if iso2 is not None and iso2 not in context.catalog().get().country_names:
+        raise NotFound("country", iso2, "country")
+
+
+@bp.get("")
+@endpoint("Search titles", query=schemas.TitleSearchQuery, response=schemas.SearchResponse,
+          errors=(422, 503), tags=("titles",), description=(
+              "Accent- and case-insensitive: an exact title match ranks first, then titles that "
+              "start with the words, then fulltext matches over titles and chart aliases (every "
+              "word as prefix, words of 4+ letters also with one typo)."))
+def search(query: schemas.TitleSearchQuery):
+    handle = context.graph()
+    rows = reads.search_titles(handle.driver(), query.q, kind=query.type, limit=query.limit,
+                               **handle.read_options)
+    return {"query": query.q, "results": rows}
+
+
+@bp.get("/<title_id>")
+@endpoint("One title", response=schemas.TitleDetail, errors=(404, 503), tags=("titles",),
+          path_params=_ID)
+def get_title(title_id: str):
+    handle = context.graph()
+    title = reads.get_title(handle.driver(), title_id, **handle.read_options)
+    if title is None:
+        raise NotFound("title", title_id, "title_id")
+    return title
+
+
+@bp.get("/<title_id>/similar")
+@endpoint("Comps of a title", query=schemas.SimilarQuery, response=schemas.SimilarResponse,
+          errors=(404, 422, 503), tags=("titles",), path_params=_ID, description=(
+              "The comps `titlegraph train` stored for the title (model version in force in the "
+              "graph), best first, each with the tags and genres it shares with the title. When "
+              "filters leave fewer than k stored comps, nearer titles come from the vector index. "
+              "503 while no model has been trained."))
+def similar(title_id: str, query: schemas.SimilarQuery):
+    check_country(query.country)
+    key = ("similar", title_id, query.k, query.type, query.country)
+    return context.answers().get_or_compute(key, lambda: _similar(title_id, query))
+
+
+def _similar(title_id: str, query: schemas.SimilarQuery) -> dict:
+    handle = context.graph()
+    driver = handle.driver()
+    row = reads.similar_from_edges(driver, title_id, k=query.k, kind=query.type, country=query.country,
+                                   **handle.read_options)
+    if row is None:
+        raise NotFound("title", title_id, "title_id")
+    if row["version"] is None:
+        raise ModelUnavailable("no model has written comps to the graph yet; run `titlegraph train`")
+    comps = [dict(comp, source="stored") for comp in row["comps"]]
+    if len(comps) < query.k and row["embedded"]:
+        extra = reads.similar_from_index(
+            driver, title_id, k=query.k - len(comps), kind=query.type, country=query.country,
+            exclude=[comp["id"] for comp in comps], candidates=min(1000, max(100, query.k * 50)),
+            **handle.read_options)
+        comps += [dict(comp, source="vector_index") for comp in extra]
+    warnings = []
+    if len(comps) < query.k:
+        warnings.append({"code": "fewer_comps", "message": (
+            f"only {len(comps)} comps match the filters (asked for {query.k})")})
+    return {"id": row["id"], "title": row["title"], "model_version": row["version"],
+            "similar": [dict(comp, rank=rank) for rank, comp in enumerate(comps, start=1)],
+            "warnings": warnings}
+
+
+def _history(entry: dict) -> dict:
+    return {key: value for key, value in entry.items() if value is not None}
+
+
+@bp.get("/<title_id>/audience")
+@endpoint("Expected audience of a title by country", query=schemas.AudienceQuery,
+          response=schemas.AudienceResponse, errors=(404, 422, 503), tags=("titles",),
+          path_params=_ID, description=(
+              "Predicted p_chart and expected weeks in each country's top 10 (current model), "
+              "with the observed chart history beside it. Until an audience model has written "
+              "predictions, `audience` is empty and a warning with code `no_audience_predictions` "
+              "says so; `observed` is always the real chart history."))
+def audience(title_id: str, query: schemas.AudienceQuery):
+    check_country(query.country)
+    loaded = context.models().current()
+    version = loaded.version if loaded else None
+    key = ("audience", title_id, query.country, version)
+    return context.answers().get_or_compute(key, lambda: _audience(title_id, query.country, version))
+
+
+def _audience(title_id: str, country: str | None, version: str | None) -> dict:
+    handle = context.graph()
+    row = reads.title_audience(handle.driver(), title_id, version=version, country=country,
+                               **handle.read_options)
+    if row is None:
+        raise NotFound("title", title_id, "title_id")
+    observed_weeks = {entry["country"]: entry["weeks_in_top10"] for entry in row["observed"]}
+    predicted = [dict(entry, observed_weeks=observed_weeks.get(entry["country"]))
+                 for entry in row["predicted"]]
+    warnings = []
+    if not predicted:
+        reason = (f"audience model {row['version']} has no predictions for this title" if row["version"]
+                  else "no audience model has written predictions yet")
+        warnings.append({"code": "no_audience_predictions", "message": (
+            f"{reason}; `audience` is empty and only the observed chart history is given")})
+    return {"id": row["id"], "title": row["title"], "model_version": row["version"] if predicted else None,
+            "audience": predicted, "observed": [_history(entry) for entry in row["observed"]],
+            "warnings": warnings}

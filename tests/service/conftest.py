@@ -1,0 +1,145 @@
+"""Fixtures of the service tests: the tiny seeded graph, apps built on it, and a test client.
+
+The graph is seeded once and reused while it is intact; a test that writes (predict with
+`save=true`) or any other test file that wipes the database makes the next user reseed.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.service import seed
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> dict:
+    """The session's tiny trained model: {"models_dir", "bundle", "version"} once trained."""
+    return {"models_dir": tmp_path_factory.mktemp("trained-models")}
+
+
+@pytest.fixture
+def seeded_graph(driver, graph_state, settings, trained):
+    """The tiny seed graph with the session's tiny model trained on it and written back."""
+    current = seed.state(driver)
+    if current is None:
+        # The shared full_graph fixture must re-ingest after this wipe.
+        graph_state.full_ingest = None
+        seed.seed_graph(driver)
+    if "bundle" not in trained:
+        trained["bundle"] = seed.train(settings.with_overrides(models_dir=trained["models_dir"]), driver)
+        trained["version"] = trained["bundle"].name
+    elif current != trained["version"]:
+        seed.republish(driver, trained["bundle"])
+    return driver
+
+
+@pytest.fixture
+def bare_graph(driver, graph_state):
+    """The tiny seed graph before any model wrote to it (no embeddings, no comps)."""
+    if seed.state(driver) != "bare":
+        graph_state.full_ingest = None
+        seed.seed_graph(driver)
+    return driver
+
+
+@pytest.fixture
+def models_dir(tmp_path):
+    """An empty models folder (no trained model)."""
+    path = tmp_path / "models"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def app_settings(settings, models_dir):
+    """Test settings with a private (empty) models folder and a short reload interval."""
+    return settings.with_overrides(models_dir=models_dir, reload_interval=0.2, max_body_bytes=16 * 1024)
+
+
+@pytest.fixture
+def model_settings(app_settings, trained, seeded_graph):
+    """Test settings whose models folder holds the session's tiny trained model."""
+    return app_settings.with_overrides(models_dir=trained["models_dir"])
+
+
+@pytest.fixture
+def model_app(model_settings):
+    """An app on the seeded graph serving the tiny trained model."""
+    from service import close_app, create_app
+
+    application = create_app({"SETTINGS": model_settings, "TESTING": True})
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
+def model_client(model_app):
+    """A Flask test client of `model_app`."""
+    return model_app.test_client()
+
+
+@pytest.fixture
+def app(app_settings, seeded_graph):
+    """An app on the seeded graph (comps written to the graph) whose own models folder is empty."""
+    from service import close_app, create_app
+
+    application = create_app({"SETTINGS": app_settings, "TESTING": True})
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
+def client(app):
+    """A Flask test client of `app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def bare_client(app_settings, bare_graph):
+    """A test client of an app on the graph before any training (no model anywhere)."""
+    from service import close_app, create_app
+
+    application = create_app(app_settings)
+    yield application.test_client()
+    close_app(application)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for servers started by a test)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def openapi(settings):
+    """The OpenAPI document (building an app touches neither Neo4j nor a model folder's content)."""
+    from service import close_app, create_app
+    from service.contract import openapi_document
+
+    application = create_app(settings)
+    document = openapi_document(application)
+    close_app(application)
+    return document
+
+
+@pytest.fixture
+def conforms(openapi):
+    """`conforms(response, "/v1/titles/{title_id}", "get")`: the body matches the documented schema."""
+    from jsonschema import Draft202012Validator
+
+    document = openapi
+
+    def check(response, path: str, method: str = "get") -> dict:
+        operation = document["paths"][path][method]
+        documented = operation["responses"].get(str(response.status_code))
+        assert documented is not None, f"{response.status_code} is not documented for {method} {path}"
+        media = documented["content"]["application/json"]
+        schema = {**media["schema"], "components": document["components"]}
+        body = response.get_json()
+        Draft202012Validator(schema).validate(body)
+        return body
+
+    return check

@@ -1,0 +1,86 @@
+"""POST /v1/predict and the admin reload with the tiny trained model on the real test Neo4j."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.embeddings import current_version
+
+pytestmark = pytest.mark.neo4j
+
+KOREAN_CRIME = {
+    "title": "Seoul Night Shift", "type": "show",
+    "summary": "A detective hunts a serial killer through the police stations of Seoul.",
+    "genres": ["crime tv shows", "CRIME", "Westerns on Mars"], "countries": ["kr", "ZZ"],
+    "director": ["Kim Ji-woon"], "cast": ["Lee Min-ho", "Nobody Known"], "year": 2022,
+    "duration_minutes": 55,
+}
+
+
+def test_predict_gives_comps_explained_and_warnings(model_client, conforms, trained):
+    response = model_client.post("/v1/predict?k=4", json=KOREAN_CRIME)
+    body = conforms(response, "/v1/predict", "post")
+    assert response.status_code == 200, body
+    assert body["model_version"] == trained["version"]
+    comps = body["similar"]
+    assert len(comps) == 4 and [comp["rank"] for comp in comps] == [1, 2, 3, 4]
+    assert [comp["score"] for comp in comps] == sorted((comp["score"] for comp in comps), reverse=True)
+    assert comps[0]["id"].startswith("svc-kr")
+    korean = [comp for comp in comps if comp["id"] in ("svc-kr1", "svc-kr2")]
+    assert korean and "Crime TV Shows" in korean[0]["shared_genres"]
+    assert {"police", "seoul"} & set(korean[0]["shared_tags"])
+    codes = {(warning["code"], warning.get("field")) for warning in body["warnings"]}
+    assert ("unknown_genre", "genres") in codes      # "Westerns on Mars", reported not rejected
+    assert ("unknown_country", "countries") in codes  # "ZZ"
+    assert ("unknown_person", "cast") in codes       # "Nobody Known"
+    # The tiny model has no audience head: no invented predictions, a warning instead.
+    assert body["audience"] == [] and ("no_audience_model", None) in codes
+    assert "saved_id" not in body
+
+
+def test_predict_filters_comps_by_type(model_client):
+    body = model_client.post("/v1/predict?k=3&type=movie", json=KOREAN_CRIME).get_json()
+    assert len(body["similar"]) == 3 and {comp["kind"] for comp in body["similar"]} == {"movie"}
+
+
+def test_predict_writes_nothing_without_save(model_client, seeded_graph):
+    from graph.maintenance import graph_counts
+
+    before = graph_counts(seeded_graph)
+    assert model_client.post("/v1/predict", json=KOREAN_CRIME).status_code == 200
+    assert graph_counts(seeded_graph) == before
+
+
+def test_predict_save_writes_the_title_and_its_comps(model_client, seeded_graph):
+    response = model_client.post("/v1/predict?save=true&k=3", json=KOREAN_CRIME,
+                                 headers={"X-Write-Key": "test-write-key"})
+    body = response.get_json()
+    assert response.status_code == 200, body
+    saved_id = body["saved_id"]
+    assert saved_id.startswith("api-")
+    title = model_client.get(f"/v1/titles/{saved_id}").get_json()
+    assert title["title"] == "Seoul Night Shift" and title["countries"] == ["KR"]
+    assert set(title["genres"]) == {"Crime TV Shows", "crime"}
+    assert title["directors"] == ["Kim Ji-woon"]
+    found = model_client.get("/v1/titles?q=seoul night shift").get_json()["results"]
+    assert found[0]["id"] == saved_id
+    comps = model_client.get(f"/v1/titles/{saved_id}/similar?k=3").get_json()["similar"]
+    assert [comp["id"] for comp in comps] == [comp["id"] for comp in body["similar"]]
+    # Saving again updates the same title instead of adding another.
+    again = model_client.post("/v1/predict?save=true", json=KOREAN_CRIME,
+                              headers={"X-Write-Key": "test-write-key"}).get_json()
+    assert again["saved_id"] == saved_id
+
+
+def test_admin_reload_reports_the_loaded_version(model_client, conforms, trained):
+    response = model_client.post("/v1/admin/reload", headers={"X-Write-Key": "test-write-key"})
+    body = conforms(response, "/v1/admin/reload", "post")
+    assert body == {"changed": False, "model_version": trained["version"],
+                    "previous_version": trained["version"]}
+
+
+def test_health_and_version_show_the_model(model_client, conforms, trained, seeded_graph):
+    health = conforms(model_client.get("/health"), "/health")
+    assert health["status"] == "ok" and health["model"]["version"] == trained["version"]
+    assert model_client.get("/version").get_json()["model_version"] == trained["version"]
+    assert current_version(seeded_graph) == trained["version"]

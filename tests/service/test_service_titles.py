@@ -1,0 +1,196 @@
+"""Title search, one title, and audience against the real test Neo4j (tiny seeded graph)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.neo4j
+
+
+def _ids(body: dict) -> list[str]:
+    return [hit["id"] for hit in body["results"]]
+
+
+@pytest.mark.parametrize(("text", "expected_first"), [
+    ("Amélie", "svc-fr1"),
+    ("amelie", "svc-fr1"),       # accents ignored
+    ("AMÉLIE", "svc-fr1"),       # case ignored
+    ("seoul det", "svc-kr1"),    # prefix
+    ("seuol detectives", "svc-kr1"),  # one typo
+    ("money heist", "svc-es1"),  # chart alias via the fulltext index
+    ("patisserie", "svc-ck3"),
+])
+def test_search_finds_titles(client, conforms, text, expected_first):
+    response = client.get("/v1/titles", query_string={"q": text})
+    body = conforms(response, "/v1/titles")
+    assert response.status_code == 200
+    assert _ids(body)[0] == expected_first
+
+
+def test_search_filters_by_type_and_limits(client, conforms):
+    body = conforms(client.get("/v1/titles?q=a&limit=3"), "/v1/titles")
+    assert len(body["results"]) <= 3
+    movies = conforms(client.get("/v1/titles?q=amel&type=movie"), "/v1/titles")
+    assert movies["results"] and {hit["kind"] for hit in movies["results"]} == {"movie"}
+    assert conforms(client.get("/v1/titles?q=amel&type=show"), "/v1/titles")["results"] == []
+
+
+@pytest.mark.parametrize("text", ['"', "*", "a:b) OR (c", "\\", "~~~", "title:*", "&& || !", "x" * 200])
+def test_search_survives_lucene_syntax(client, conforms, text):
+    response = client.get("/v1/titles", query_string={"q": text})
+    assert response.status_code == 200
+    conforms(response, "/v1/titles")
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ({}, "q"), ({"q": ""}, "q"), ({"q": "x" * 201}, "q"), ({"q": "a", "limit": "0"}, "limit"),
+    ({"q": "a", "limit": "51"}, "limit"), ({"q": "a", "limit": "ten"}, "limit"),
+    ({"q": "a", "type": "film"}, "type"), ({"q": "a", "unknown": "1"}, "unknown"),
+    ({"q": "a", "limit": "nan"}, "limit"),
+])
+def test_search_rejects_bad_parameters(client, conforms, query, field):
+    response = client.get("/v1/titles", query_string=query)
+    body = conforms(response, "/v1/titles")
+    assert response.status_code == 422
+    assert body["error"]["code"] == "validation_error"
+    assert body["error"]["field"] == field
+
+
+def test_repeated_parameter_is_rejected(client):
+    response = client.get("/v1/titles?q=a&q=b")
+    assert response.status_code == 422 and response.get_json()["error"]["field"] == "q"
+
+
+def test_get_title(client, conforms):
+    response = client.get("/v1/titles/svc-es1")
+    body = conforms(response, "/v1/titles/{title_id}")
+    assert body["title"] == "La casa de papel"
+    assert body["aliases"] == ["La casa de papel", "Money Heist"]
+    assert set(body["genres"]) == {"Crime TV Shows", "crime", "drama"}
+    assert body["countries"] == ["ES"]
+    assert body["cast"] == ["Úrsula Corberó", "Álvaro Morte"]  # in billing order
+    assert body["chart_countries"] == 4
+
+
+@pytest.mark.parametrize("title_id", [
+    "nope", "svc-kr1' OR 1=1 --", "}) MATCH (n) DETACH DELETE n", "%00", "x" * 500])
+def test_unknown_title_is_404(client, conforms, title_id):
+    response = client.get(f"/v1/titles/{title_id}")
+    body = conforms(response, "/v1/titles/{title_id}")
+    assert response.status_code == 404
+    assert body["error"] == {"code": "not_found", "message": body["error"]["message"], "field": "title_id"}
+
+
+def test_unknown_route_is_json_404(client):
+    response = client.get("/v1/titles/a/b/c")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_audience_without_model_gives_observed_history_and_a_warning(client, conforms):
+    response = client.get("/v1/titles/svc-es1/audience")
+    body = conforms(response, "/v1/titles/{title_id}/audience")
+    assert response.status_code == 200
+    assert body["audience"] == [] and body["model_version"] is None
+    assert [w["code"] for w in body["warnings"]] == ["no_audience_predictions"]
+    assert [entry["country"] for entry in body["observed"]] == ["ES", "BR", "FR", "US"]  # most points first
+    assert body["observed"][0]["weeks_in_top10"] == 6 and "weeks" not in body["observed"][0]
+
+
+def test_audience_for_one_country_has_the_weekly_history(client, conforms):
+    body = conforms(client.get("/v1/titles/svc-es1/audience?country=br"), "/v1/titles/{title_id}/audience")
+    assert [entry["country"] for entry in body["observed"]] == ["BR"]
+    assert body["observed"][0]["ranks"] == [1, 2, 2, 4]
+    assert body["observed"][0]["weeks"][0] == "2021-07-04"
+
+
+@pytest.mark.parametrize(("country", "status"), [("ZZ", 404), ("KOR", 422), ("1", 422), ("", 422)])
+def test_audience_rejects_bad_countries(client, conforms, country, status):
+    response = client.get("/v1/titles/svc-es1/audience", query_string={"country": country})
+    body = conforms(response, "/v1/titles/{title_id}/audience")
+    assert response.status_code == status and body["error"]["field"] == "country"
+
+
+def test_audience_of_unknown_title_is_404(client):
+    assert client.get("/v1/titles/nope/audience").status_code == 404
+
+
+def _model(trained):
+    from training.predictor import TitleModel
+
+    return TitleModel.load(trained["bundle"])
+
+
+def _cosine(model, first: str, second: str) -> float:
+    return float(model.embedding_of(first) @ model.embedding_of(second))
+
+
+def test_similar_gives_stored_comps_with_explanations(client, conforms, trained):
+    from tests.service import seed
+
+    response = client.get("/v1/titles/svc-kr1/similar?k=3")
+    body = conforms(response, "/v1/titles/{title_id}/similar")
+    assert response.status_code == 200
+    assert body["model_version"] == trained["version"]
+    comps = body["similar"]
+    model = _model(trained)
+    expected = model.nearest(model.embedding_of("svc-kr1"), k=3, exclude_ids=["svc-kr1"])
+    assert [comp["id"] for comp in comps] == [title_id for title_id, _ in expected]
+    assert [comp["score"] for comp in comps] == pytest.approx([score for _, score in expected], abs=1e-5)
+    assert [comp["rank"] for comp in comps] == [1, 2, 3]
+    assert all(comp["source"] == "stored" for comp in comps)
+    tags = {row[0]: set(row[6]) for row in seed._TITLES}
+    genres = {row[0]: set(row[4]) for row in seed._TITLES}
+    for comp in comps:
+        assert set(comp["shared_tags"]) == tags["svc-kr1"] & tags[comp["id"]]
+        assert set(comp["shared_genres"]) == genres["svc-kr1"] & genres[comp["id"]]
+    assert body["warnings"] == []
+
+
+def test_similar_fills_up_from_the_vector_index_with_exact_cosines(client, conforms, trained):
+    body = conforms(client.get("/v1/titles/svc-kr1/similar?k=6"), "/v1/titles/{title_id}/similar")
+    comps = body["similar"]
+    assert len(comps) == 6
+    assert [comp["source"] for comp in comps] == ["stored"] * 3 + ["vector_index"] * 3
+    model = _model(trained)
+    for comp in comps:  # both sources give the cosine of the two embeddings
+        assert comp["score"] == pytest.approx(_cosine(model, "svc-kr1", comp["id"]), abs=1e-4)
+    expected = [title_id for title_id, _ in model.nearest(model.embedding_of("svc-kr1"), k=6,
+                                                            exclude_ids=["svc-kr1"])]
+    assert [comp["id"] for comp in comps] == expected
+
+
+def test_similar_filters_by_type_and_country(client, conforms, trained):
+    movies = conforms(client.get("/v1/titles/svc-kr1/similar?k=4&type=movie"),
+                      "/v1/titles/{title_id}/similar")
+    assert len(movies["similar"]) == 4 and {comp["kind"] for comp in movies["similar"]} == {"movie"}
+    charted = conforms(client.get("/v1/titles/svc-sp1/similar?k=5&country=jp"),
+                       "/v1/titles/{title_id}/similar")
+    # Only svc-kr1, svc-kr2 and svc-sp4 charted in Japan.
+    model = _model(trained)
+    expected = sorted(["svc-kr1", "svc-kr2", "svc-sp4"], key=lambda other: -_cosine(model, "svc-sp1", other))
+    assert [comp["id"] for comp in charted["similar"]] == expected
+    assert [w["code"] for w in charted["warnings"]] == ["fewer_comps"]
+
+
+def test_similar_of_unknown_title_or_country(client):
+    assert client.get("/v1/titles/nope/similar").status_code == 404
+    response = client.get("/v1/titles/svc-kr1/similar?country=ZZ")
+    assert response.status_code == 404 and response.get_json()["error"]["field"] == "country"
+
+
+def test_cached_comps_follow_a_retrain(client, seeded_graph, app, trained):
+    import time
+
+    from graph.embeddings import write_embeddings
+    from training.train import top_k_comps
+
+    first = client.get("/v1/titles/svc-kr1/similar?k=3").get_json()
+    assert client.get("/v1/titles/svc-kr1/similar?k=3").get_json() == first  # served from the cache
+    assert app.extensions["titlegraph.answers"].hits >= 1
+    model = _model(trained)
+    comps = top_k_comps(model.title_ids, model.title_embeddings, 3)
+    write_embeddings(seeded_graph, "retrain-v2", model.title_ids, model.title_embeddings, comps)
+    time.sleep(app.extensions["titlegraph.settings"].reload_interval + 0.1)
+    second = client.get("/v1/titles/svc-kr1/similar?k=3").get_json()
+    assert second["model_version"] == "retrain-v2"
+    assert [comp["id"] for comp in second["similar"]] == [comp["id"] for comp in first["similar"]]

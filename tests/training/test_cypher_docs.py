@@ -1,0 +1,47 @@
+"""Every Cypher block of docs/cypher_embeddings.md runs against a freshly trained tiny graph."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from test_writeback import _write_tiny_graph
+
+from titlegraph.config import PROJECT_ROOT
+from training.train import run_training
+
+pytestmark = pytest.mark.neo4j
+
+BLOCK = re.compile(r"```cypher\n// params: (?P<params>\{.*?\})\n(?P<query>.*?)```", re.DOTALL)
+
+
+def test_documented_comps_queries_run_and_agree(clean_graph, settings, snapshot, tiny_config, tmp_path):
+    _write_tiny_graph(clean_graph, snapshot)
+    version = run_training(
+        settings.with_overrides(models_dir=tmp_path),
+        clean_graph,
+        tiny_config,
+        progress=False,
+        echo=lambda _: None,
+    ).name
+    blocks = BLOCK.findall((PROJECT_ROOT / "docs" / "cypher_embeddings.md").read_text())
+    assert len(blocks) == 6
+    results = []
+    for params, query in blocks:
+        records, _, _ = clean_graph.execute_query(query, **json.loads(params))
+        assert records, f"no rows from:\n{query}"
+        results.append([r.data() for r in records])
+    by_index, by_country, similar, shows, charted, versions = results
+    assert [r["id"] for r in by_index][:3] == [r["id"] for r in similar][:3]
+    assert all(r["id"].startswith("t0-") for r in by_country)  # t0-* are the US titles
+    assert all(r["id"].startswith("t2-") for r in shows)
+    assert all(r["weeks"] == 1 for r in charted)
+    assert versions == [
+        {
+            "current": version,
+            "dimensions": tiny_config.out,
+            "edge_version": version,
+            "edges": len(snapshot.titles) * tiny_config.comps_k,
+        }
+    ]

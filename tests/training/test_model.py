@@ -1,0 +1,149 @@
+"""Training on a tiny synthetic graph: it learns, it is reproducible, and bundles round-trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training import registry
+from training.data import build_graph
+from training.predictor import NewTitle, TitleModel, save_bundle
+from training.train import bundle_config, fit_features, train_model
+
+
+def _train_and_save(snapshot, config, models_dir, exclude=()):
+    graph = build_graph(snapshot, exclude_title_ids=exclude)
+    featurizer, title_x = fit_features(graph, config, cache_dir=None)
+    result = train_model(graph, title_x, config, progress=False)
+    version = registry.new_version(graph.data_hash)
+    staging = registry.staging_dir(models_dir, version)
+    save_bundle(
+        staging,
+        model=result.model,
+        config=bundle_config(version, graph, config, title_x.shape[1]),
+        keys=graph.keys,
+        titles=graph.titles,
+        featurizer=featurizer,
+        title_embeddings=result.title_embeddings,
+        layer_states=result.layer_states,
+        vocabulary={"tag_counts": snapshot.tag_counts, "title_count": len(graph.titles)},
+        metrics={},
+    )
+    return graph, result, registry.finalize(staging, models_dir, version)
+
+
+def _as_new(row) -> NewTitle:
+    return NewTitle(
+        title=row.title,
+        kind=row.kind,
+        summary=row.summary,
+        genres=list(row.genres),
+        tags=list(row.tags),
+        countries=list(row.countries),
+        cast=list(row.cast),
+        directors=list(row.directors),
+        year=row.year,
+        duration_minutes=row.duration_minutes,
+        rating=row.rating,
+    )
+
+
+def test_training_lowers_the_loss_and_clusters_titles(snapshot, tiny_config):
+    graph = build_graph(snapshot)
+    _, title_x = fit_features(graph, tiny_config, cache_dir=None)
+    result = train_model(graph, title_x, tiny_config, progress=False)
+    assert result.losses[-1] < result.losses[0]
+    embeddings = result.title_embeddings
+    assert np.allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-5)
+    # The nearest other title of each title is in its own cluster for most titles.
+    scores = embeddings @ embeddings.T
+    np.fill_diagonal(scores, -np.inf)
+    clusters = np.array([tid.split("-")[0] for tid in graph.title_ids])
+    assert (clusters[scores.argmax(axis=1)] == clusters).mean() > 0.9
+
+
+def test_same_seed_same_embeddings_other_seed_differs(snapshot, tiny_config):
+    graph = build_graph(snapshot)
+    _, title_x = fit_features(graph, tiny_config, cache_dir=None)
+    first = train_model(graph, title_x, tiny_config, progress=False).title_embeddings
+    second = train_model(graph, title_x, tiny_config, progress=False).title_embeddings
+    other = train_model(
+        graph, title_x, type(tiny_config)(**{**tiny_config.to_dict(), "seed": 4}), progress=False
+    ).title_embeddings
+    assert np.array_equal(first, second)
+    assert not np.allclose(first, other)
+
+
+def test_save_load_and_reembed_give_the_same_vectors(snapshot, tiny_config, tmp_path):
+    graph, result, folder = _train_and_save(snapshot, tiny_config, tmp_path)
+    model = TitleModel.load(folder)
+    assert model.version == folder.name
+    assert model.title_ids == graph.title_ids
+    assert np.array_equal(model.title_embeddings, result.title_embeddings)
+    # The inductive path on a title's own metadata reproduces its in-graph embedding.
+    for position in (0, 13, 30):
+        embedding, warnings = model.embed_new(_as_new(graph.titles[position]))
+        assert warnings == []
+        np.testing.assert_allclose(embedding, result.title_embeddings[position], atol=1e-5)
+
+
+def test_copied_metadata_finds_the_original_as_nearest_comp(snapshot, tiny_config, tmp_path):
+    graph, _, folder = _train_and_save(snapshot, tiny_config, tmp_path)
+    model = TitleModel.load(folder)
+    original = graph.titles[5]
+    embedding, _ = model.embed_new(_as_new(original))
+    ((best_id, cosine),) = model.nearest(embedding, k=1)
+    assert best_id == original.id and cosine == pytest.approx(1.0, abs=1e-5)
+
+
+def test_unknown_names_are_warnings_and_bad_fields_are_named(snapshot, tiny_config, tmp_path):
+    _, _, folder = _train_and_save(snapshot, tiny_config, tmp_path)
+    model = TitleModel.load(folder)
+    new = NewTitle(
+        title="Night of Fear",
+        kind="movie",
+        summary="a ghost in a haunted house",
+        genres=["horror movies", "Space Westerns"],
+        countries=["us", "XX"],
+        cast=["Nobody Known"],
+        directors=["DIRECTOR 0-1"],
+    )
+    embedding, warnings = model.embed_new(new)
+    assert embedding.shape == (tiny_config.out,)
+    assert any("Space Westerns" in w for w in warnings)
+    assert any("'XX'" in w for w in warnings)
+    assert any("Nobody Known" in w for w in warnings)
+    assert not any("horror" in w.lower() or "DIRECTOR" in w for w in warnings)
+    # Tags came from the summary ("ghost", "haunted house"): the comps are horror titles.
+    neighbours, _ = model.neighbours(new)
+    assert {model.keys["tag"][i] for i in neighbours["tags"]} >= {"ghost", "haunted house"}
+    assert all(tid.startswith("t0-") for tid, _ in model.nearest(embedding, k=5))
+    with pytest.raises(ValueError, match="kind"):
+        model.embed_new(NewTitle(title="X", kind="film"))
+    with pytest.raises(ValueError, match="year"):
+        model.embed_new(NewTitle(title="X", kind="movie", year="1999"))
+
+
+def test_nearest_filters_kind_and_excludes_ids(snapshot, tiny_config, tmp_path):
+    graph, result, folder = _train_and_save(snapshot, tiny_config, tmp_path)
+    model = TitleModel.load(folder)
+    query = result.title_embeddings[0]
+    comps = model.nearest(query, k=5, kind="show", exclude_ids=["t2-00"])
+    assert len(comps) == 5 and all(tid.startswith("t2-") and tid != "t2-00" for tid, _ in comps)
+    scores = [score for _, score in comps]
+    assert scores == sorted(scores, reverse=True)
+    assert model.nearest(query, k=1)[0] == (graph.title_ids[0], pytest.approx(1.0, abs=1e-5))
+
+
+def test_excluded_titles_leave_no_trace_in_the_graph(snapshot):
+    excluded = {"t0-00", "t0-01"}
+    graph = build_graph(snapshot, exclude_title_ids=excluded)
+    assert excluded.isdisjoint(graph.title_ids)
+    assert graph.data_hash != build_graph(snapshot).data_hash
+    assert build_graph(snapshot).data_hash == build_graph(snapshot).data_hash
+    # Every person kept has at least two remaining titles.
+    counts = {}
+    for row in graph.titles:
+        for key in set(row.cast) | set(row.directors):
+            counts[key] = counts.get(key, 0) + 1
+    assert all(counts[key] >= 2 for key in graph.keys["person"])

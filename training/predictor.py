@@ -1,0 +1,399 @@
+"""A trained bundle as a `TitleModel`: title embeddings, comps, and inductive embedding of new titles.
+
+A new title is embedded with the encoder modules of training, on a star subgraph: the new node
+plus its tags, genres, countries and people. Their per-layer states were computed on the full
+graph at save time and are stored in the bundle, so embedding one title costs one text encoding
+and a few tiny SAGE layers. (The neighbours' states do not include the new title's own message:
+the usual inductive approximation; for a title already in the graph the result is exact.)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from graph.normalize import normalize_name, normalize_title
+from graph.tags import _clauses, _terms
+from training.features import KINDS, TitleAttributes, TitleFeaturizer
+from training.model import HeteroSageEncoder, LinkPredictor
+
+# Bundle files (the registry's COMPLETE marker lists what was written).
+WEIGHTS = "model.pt"
+CONFIG = "config.json"
+ID_MAPS = "id_maps.json"
+METRICS = "metrics.json"
+EMBEDDINGS = "title_embeddings.npy"
+LAYER_STATES = "layer_states.npz"
+TITLES = "titles.json"
+VOCABULARY = "vocabulary.json"
+FEATURIZER = "featurizer"
+HEADS = "heads"  # optional extra heads (audience issue), one sub-folder each
+TAGS_PER_TITLE = 8  # as graph.tags.extract_tags(per_title=8) at ingest
+
+
+@dataclass
+class NewTitle:
+    """A title described by metadata only (not in the graph).
+
+    Args:
+        title: display title (required, non-empty).
+        kind: "movie" or "show".
+        summary: one or more sentences (may be empty).
+        genres: genre names of either vocabulary, matched case-insensitively (default []).
+        tags: Tag names; when empty, tags are derived from the summary (default []).
+        countries: production countries as ISO2 codes (default []).
+        cast: actor names, matched after normalize_name (default []).
+        directors: director names, matched the same way (default []).
+        year: release year (default None).
+        duration_minutes: runtime in minutes (default None).
+        rating: US rating such as "TV-MA" (default None: the unknown bucket).
+    """
+
+    title: str
+    kind: str
+    summary: str = ""
+    genres: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    cast: list[str] = field(default_factory=list)
+    directors: list[str] = field(default_factory=list)
+    year: int | None = None
+    duration_minutes: int | None = None
+    rating: str | None = None
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first field that is malformed."""
+        if not isinstance(self.title, str) or not self.title.strip():
+            raise ValueError("title: must be a non-empty string")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind: must be one of {KINDS}, got {self.kind!r}")
+        if not isinstance(self.summary, str):
+            raise ValueError("summary: must be a string")
+        for name in ("genres", "tags", "countries", "cast", "directors"):
+            value = getattr(self, name)
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"{name}: must be a list of strings")
+        for name, low, high in (("year", 1800, 2100), ("duration_minutes", 1, 2000)):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
+            ):
+                raise ValueError(f"{name}: must be an integer in [{low}, {high}] or null")
+        if self.rating is not None and not isinstance(self.rating, str):
+            raise ValueError("rating: must be a string or null")
+
+
+def summary_tags(
+    summary: str,
+    tag_counts: dict[str, int],
+    title_count: int,
+    per_title: int = TAGS_PER_TITLE,
+    words: set[str] | None = None,
+) -> list[str]:
+    """Tags of the Tag vocabulary found in a summary, ranked like graph.tags (count x idf)."""
+    # `words` (every word of every tag) can be passed in precomputed; it is the slow part.
+    words = words if words is not None else {word for tag in tag_counts for word in tag.split()}
+    clauses = _clauses(summary)
+    # Plurals fold when the singular is a vocabulary word (ingest used the whole corpus).
+    singular_of = {
+        token: token[:-1]
+        for tokens in clauses
+        for token in tokens
+        if token.endswith("s") and token[:-1] in words and token not in words
+    }
+    terms = _terms(clauses, singular_of)
+    scored = sorted(
+        (-count * math.log(max(title_count, 2) / max(tag_counts[term], 1)), term)
+        for term, count in terms.items()
+        if term in tag_counts
+    )
+    return [term for _, term in scored[:per_title]]
+
+
+def save_bundle(
+    folder: Path,
+    *,
+    model: LinkPredictor,
+    config: dict,
+    keys: dict[str, list[str]],
+    titles: Sequence,
+    featurizer: TitleFeaturizer,
+    title_embeddings: np.ndarray,
+    layer_states: list[dict[str, np.ndarray]],
+    vocabulary: dict,
+    metrics: dict,
+) -> None:
+    """Write every file of a bundle into `folder` (the registry finalizes and publishes it)."""
+    torch.save(model.encoder.state_dict(), folder / WEIGHTS)
+    (folder / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True))
+    (folder / ID_MAPS).write_text(json.dumps(keys))
+    (folder / METRICS).write_text(json.dumps(metrics, indent=1, sort_keys=True))
+    (folder / TITLES).write_text(
+        json.dumps(
+            [
+                {"id": t.id, "title": t.title, "kind": t.kind, "year": t.year, "genres": t.genres}
+                for t in titles
+            ]
+        )
+    )
+    (folder / VOCABULARY).write_text(json.dumps(vocabulary))
+    np.save(folder / EMBEDDINGS, title_embeddings)
+    np.savez(
+        folder / LAYER_STATES,
+        **{
+            f"{layer}/{node_type}": states
+            for layer, by_type in enumerate(layer_states)
+            for node_type, states in by_type.items()
+        },
+    )
+    featurizer.save(folder / FEATURIZER)
+
+
+class TitleModel:
+    """A loaded bundle. Build with `TitleModel.load(models/<version>)`.
+
+    Args:
+        folder: the bundle folder.
+        config: its config.json.
+        encoder: the GraphSAGE encoder (eval mode).
+        featurizer: the fitted title featurizer.
+        keys: node type -> keys in index order.
+        titles: per title: id, title, kind, year, genres.
+        title_embeddings: L2-normalised rows, aligned with `title_ids`.
+        layer_states: per layer, node type -> states of the non-title nodes.
+        vocabulary: tag counts and the number of titles (for summary tags).
+        metrics: its metrics.json.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        config: dict,
+        encoder: HeteroSageEncoder,
+        featurizer: TitleFeaturizer,
+        keys: dict[str, list[str]],
+        titles: list[dict],
+        title_embeddings: np.ndarray,
+        layer_states: list[dict[str, torch.Tensor]],
+        vocabulary: dict,
+        metrics: dict,
+    ) -> None:
+        self.folder = folder
+        self.config = config
+        self.version: str = config["version"]
+        self.encoder = encoder
+        self.featurizer = featurizer
+        self.keys = keys
+        self.titles = titles
+        self.title_ids: list[str] = keys["title"]
+        self.title_embeddings = title_embeddings
+        self.title_kinds = np.array([t["kind"] for t in titles])
+        self.layer_states = layer_states
+        self.vocabulary = vocabulary
+        self.metrics = metrics
+        self.index = {
+            node_type: {key: i for i, key in enumerate(values)} for node_type, values in keys.items()
+        }
+        self.tag_by_norm = {normalize_title(tag): tag for tag in keys["tag"]}
+        self.genres_by_lower: dict[str, list[str]] = {}
+        for genre in keys["genre"]:
+            self.genres_by_lower.setdefault(genre.casefold(), []).append(genre)
+        self.heads_dir = folder / HEADS
+        # The audience head (issue 4, training/audience.py) when the bundle carries one.
+        self.audience_head = None
+        if (self.heads_dir / "audience" / "config.json").is_file():
+            from training.audience import AudiencePredictor
+
+            self.audience_head = AudiencePredictor.load(self.heads_dir / "audience")
+            if self.audience_head.version != self.version:
+                raise ValueError(f"{self.heads_dir / 'audience'} was trained for model "
+                                 f"{self.audience_head.version}, not {self.version}; "
+                                 "re-run `titlegraph train`")
+        self.tag_words = {word for tag in vocabulary["tag_counts"] for word in tag.split()}
+
+    @classmethod
+    def load(cls, model_dir: Path) -> TitleModel:
+        """Load a `models/<version>/` folder."""
+        folder = Path(model_dir)
+        if not (folder / CONFIG).is_file():
+            raise FileNotFoundError(f"{folder} is not a model bundle (no {CONFIG}); run `titlegraph train`")
+        config = json.loads((folder / CONFIG).read_text())
+        keys = json.loads((folder / ID_MAPS).read_text())
+        sizes = config["model"]
+        encoder = HeteroSageEncoder(
+            [tuple(et) for et in sizes["edge_types"]],
+            sizes["num_nodes"],
+            sizes["title_features"],
+            hidden=sizes["hidden"],
+            out=sizes["out"],
+            layers=sizes["layers"],
+            dropout=sizes["dropout"],
+        )
+        encoder.load_state_dict(torch.load(folder / WEIGHTS, weights_only=True))
+        encoder.eval()
+        layer_states: list[dict[str, torch.Tensor]] = [{} for _ in range(sizes["layers"])]
+        with np.load(folder / LAYER_STATES) as stored:
+            for name in stored.files:
+                layer, node_type = name.split("/")
+                layer_states[int(layer)][node_type] = torch.from_numpy(stored[name])
+        return cls(
+            folder=folder,
+            config=config,
+            encoder=encoder,
+            featurizer=TitleFeaturizer.load(folder / FEATURIZER),
+            keys=keys,
+            titles=json.loads((folder / TITLES).read_text()),
+            title_embeddings=np.load(folder / EMBEDDINGS),
+            layer_states=layer_states,
+            vocabulary=json.loads((folder / VOCABULARY).read_text()),
+            metrics=json.loads((folder / METRICS).read_text()),
+        )
+
+    # --- inductive embedding ------------------------------------------------------------------
+    def neighbours(self, new_title: NewTitle) -> tuple[dict[str, list[int]], list[str]]:
+        """Indices of the new title's neighbours per relation, and warnings for unknown names."""
+        warnings: list[str] = []
+        found: dict[str, list[int]] = {"tags": [], "genres": [], "countries": [], "directors": [], "cast": []}
+        for genre in new_title.genres:
+            matches = self.genres_by_lower.get(genre.strip().casefold())
+            if matches:
+                found["genres"] += [self.index["genre"][g] for g in matches]
+            else:
+                warnings.append(f"unknown genre {genre!r}")
+        tags = list(new_title.tags)
+        if not tags and new_title.summary:
+            tags = summary_tags(
+                new_title.summary,
+                self.vocabulary["tag_counts"],
+                self.vocabulary["title_count"],
+                words=self.tag_words,
+            )
+        for tag in tags:
+            name = self.tag_by_norm.get(normalize_title(tag))
+            if name is None:
+                warnings.append(f"unknown tag {tag!r}")
+            else:
+                found["tags"].append(self.index["tag"][name])
+        for country in new_title.countries:
+            code = country.strip().upper()
+            if code in self.index["country"]:
+                found["countries"].append(self.index["country"][code])
+            else:
+                warnings.append(f"unknown country {country!r} (expected an ISO2 code such as 'KR')")
+        for role in ("directors", "cast"):
+            for name in getattr(new_title, role):
+                key = normalize_name(name)
+                if key in self.index["person"]:
+                    found[role].append(self.index["person"][key])
+                else:
+                    warnings.append(
+                        f"unknown person {name!r} ({role}; people with fewer than "
+                        f"{self.config['train']['min_person_titles']} titles are not in the model)"
+                    )
+        # A neighbour counts once, as in the graph.
+        return {relation: sorted(set(indices)) for relation, indices in found.items()}, warnings
+
+    def embed_new(self, new_title: NewTitle) -> tuple[np.ndarray, list[str]]:
+        """The L2-normalised embedding of a title from its metadata, and warnings."""
+        # Tensors of a few rows: thread hand-offs cost more than they save (3x slower on 2 busy cores).
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self._embed_new(new_title)
+        finally:
+            torch.set_num_threads(threads)
+
+    @torch.no_grad()
+    def _embed_new(self, new_title: NewTitle) -> tuple[np.ndarray, list[str]]:
+        new_title.validate()
+        neighbours, warnings = self.neighbours(new_title)
+        attributes = TitleAttributes(
+            title=new_title.title,
+            kind=new_title.kind,
+            summary=new_title.summary,
+            year=new_title.year,
+            duration_minutes=new_title.duration_minutes,
+            rating=new_title.rating,
+        )
+        features = torch.from_numpy(self.featurizer.transform([attributes]))
+        state = self.encoder.title_input(features)
+        relations = {
+            ("tag", "rev_has_tag", "title"): "tags",
+            ("genre", "rev_in_genre", "title"): "genres",
+            ("country", "rev_produced_in", "title"): "countries",
+            ("person", "directed", "title"): "directors",
+            ("person", "acted_in", "title"): "cast",
+        }
+        for layer in range(len(self.encoder.convs)):
+            states = {"title": state}
+            edge_index = {}
+            for edge_type, relation in relations.items():
+                indices = neighbours[relation]
+                source = self.layer_states[layer][edge_type[0]][indices]
+                # Each relation gets its own source block so persons in two roles stay separate.
+                block = f"{edge_type[0]}:{relation}"
+                states[block] = source
+                edge_index[(block, edge_type[1], "title")] = torch.stack(
+                    [torch.arange(len(indices)), torch.zeros(len(indices), dtype=torch.long)]
+                )
+            state = self._layer(layer, states, edge_index)
+        embedding = state[0].numpy()
+        return (embedding / max(float(np.linalg.norm(embedding)), 1e-12)).astype(np.float32), warnings
+
+    def _layer(self, layer: int, states: dict, edge_index: dict) -> torch.Tensor:
+        """One SAGE layer for the new title only, with the trained per-relation convolutions."""
+        conv = self.encoder.convs[layer]
+        total = None
+        for (block, relation, _), index in edge_index.items():
+            source_type = block.split(":")[0]
+            module = conv.convs[(source_type, relation, "title")]
+            out = module((states[block], states["title"]), index)
+            total = out if total is None else total + out
+        if layer < len(self.encoder.convs) - 1:
+            total = total.relu()
+        return total
+
+    # --- comps --------------------------------------------------------------------------------
+    def nearest(
+        self, embedding: np.ndarray, k: int = 10, kind: str | None = None, exclude_ids: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
+        """The k titles with the highest cosine to `embedding`, best first, as (title id, cosine)."""
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"kind: must be one of {KINDS} or None, got {kind!r}")
+        if not isinstance(k, int) or k < 1:
+            raise ValueError("k: must be a positive integer")
+        query = np.asarray(embedding, dtype=np.float32)
+        query = query / max(float(np.linalg.norm(query)), 1e-12)
+        scores = self.title_embeddings @ query
+        if kind is not None:
+            scores = np.where(self.title_kinds == kind, scores, -np.inf)
+        for title_id in exclude_ids:
+            position = self.index["title"].get(title_id)
+            if position is not None:
+                scores[position] = -np.inf
+        count = min(k, int(np.isfinite(scores).sum()))
+        if count == 0:
+            return []
+        top = np.argpartition(-scores, count - 1)[:count]
+        top = top[np.lexsort((top, -scores[top]))]
+        return [(self.title_ids[i], float(scores[i])) for i in top]
+
+    # --- audience (issue 4) ------------------------------------------------------------------
+    @property
+    def audience(self):
+        """`audience(embedding, new_title=None) -> [{country, p_chart, expected_weeks, comps}]`,
+        every chart country, highest p_chart first. Pass the NewTitle: its production countries,
+        kind, year and genres feed the head. AttributeError (so `hasattr` is False) without a head."""
+        if self.audience_head is None:
+            raise AttributeError(f"model {self.version} has no audience head (heads/audience/)")
+        return self.audience_head.audience
+
+    def embedding_of(self, title_id: str) -> np.ndarray:
+        """The stored embedding of a title in the graph (KeyError if it is not)."""
+        return self.title_embeddings[self.index["title"][title_id]]

@@ -1,0 +1,406 @@
+"""Self-supervised training of the title embeddings, and the `titlegraph train` pipeline.
+
+Each epoch a random `target_fraction` of every supervised edge type is hidden from message
+passing and predicted against negatives drawn by corrupting the non-title end (uniformly over
+that node type); the rest carries the messages. Hiding the targets keeps the model from
+reading an edge off its own input and trains it to infer links from the other evidence, which
+is the situation of a new title.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from training.data import SUPERVISED_EDGE_TYPES, TitleGraph
+from training.model import HeteroSageEncoder, LinkPredictor, link_loss
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters of one training run (written to config.json).
+
+    Args:
+        encoder: text encoder name, 'tfidf-svd' or 'minilm-l6-v2' (default 'tfidf-svd').
+        text_dimensions: TF-IDF SVD width (default 128).
+        hidden: GraphSAGE hidden width (default 64).
+        out: embedding width (default 64).
+        layers: SAGE layers (default 2).
+        dropout: dropout between layers (default 0.1).
+        epochs: full-batch epochs (default 100).
+        lr: Adam learning rate (default 0.01).
+        weight_decay: Adam weight decay (default 0.0).
+        target_fraction: share of each supervised edge type predicted per epoch (default 0.3).
+        negatives: negatives per positive edge (default 2).
+        min_person_titles: keep people with at least this many titles (default 2).
+        seed: seeds torch, numpy and random (default 7).
+        threads: torch intra-op threads, fixed for reproducible sums (default 2).
+        comps_k: SIMILAR_TO comps per title (default 10).
+    """
+
+    encoder: str = "tfidf-svd"
+    text_dimensions: int = 128
+    hidden: int = 64
+    out: int = 64
+    layers: int = 2
+    dropout: float = 0.1
+    epochs: int = 100
+    lr: float = 0.01
+    weight_decay: float = 0.0
+    target_fraction: float = 0.3
+    negatives: int = 2
+    min_person_titles: int = 2
+    seed: int = 7
+    threads: int = 2
+    comps_k: int = 10
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    """A trained model and what it produced.
+
+    Args:
+        model: the trained `LinkPredictor` (eval mode).
+        title_embeddings: L2-normalised final title states (numpy, index order of the graph).
+        layer_states: per layer, the states of every non-title node type (for inductive use).
+        losses: loss per epoch.
+        seconds: wall time of the epochs.
+    """
+
+    model: LinkPredictor
+    title_embeddings: np.ndarray
+    layer_states: list[dict[str, np.ndarray]]
+    losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def set_determinism(seed: int, threads: int) -> torch.Generator:
+    """Seed every generator, fix the thread count and ask torch for deterministic kernels."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    return torch.Generator().manual_seed(seed)
+
+
+def num_nodes_of(graph: TitleGraph) -> dict[str, int]:
+    """Node counts per type."""
+    return {node_type: len(keys) for node_type, keys in graph.keys.items()}
+
+
+def build_model(graph: TitleGraph, title_features: int, config: TrainConfig) -> LinkPredictor:
+    """A fresh model sized for `graph`."""
+    encoder = HeteroSageEncoder(
+        graph.data.edge_types,
+        num_nodes_of(graph),
+        title_features,
+        hidden=config.hidden,
+        out=config.out,
+        layers=config.layers,
+        dropout=config.dropout,
+    )
+    return LinkPredictor(encoder)
+
+
+def _reverse(edge_type: tuple) -> tuple:
+    src, relation, dst = edge_type
+    return (dst, f"rev_{relation}", src)
+
+
+def _epoch_split(graph: TitleGraph, fraction: float, generator: torch.Generator):
+    """Message edges (both directions) and target edges for one epoch."""
+    messages, targets = {}, {}
+    for edge_type in SUPERVISED_EDGE_TYPES:
+        edges = graph.data[edge_type].edge_index
+        order = torch.randperm(edges.size(1), generator=generator)
+        cut = int(round(fraction * edges.size(1)))
+        targets[edge_type] = edges[:, order[:cut]]
+        kept = edges[:, order[cut:]]
+        messages[edge_type] = kept
+        messages[_reverse(edge_type)] = kept.flip(0)
+    return messages, targets
+
+
+def _negatives(
+    edge_type: tuple,
+    positives: torch.Tensor,
+    count: int,
+    num_nodes: dict[str, int],
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """Corrupt the non-title end of each positive edge, `count` times."""
+    src_type, _, dst_type = edge_type
+    repeated = positives.repeat(1, count)
+    corrupt_row = 1 if src_type == "title" else 0
+    other_type = dst_type if src_type == "title" else src_type
+    repeated[corrupt_row] = torch.randint(num_nodes[other_type], (repeated.size(1),), generator=generator)
+    return repeated
+
+
+def full_edge_index(graph: TitleGraph) -> dict[tuple, torch.Tensor]:
+    """Every edge type of the graph (message passing at inference)."""
+    return {edge_type: graph.data[edge_type].edge_index for edge_type in graph.data.edge_types}
+
+
+def train_model(
+    graph: TitleGraph,
+    title_x: np.ndarray,
+    config: TrainConfig,
+    *,
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+) -> TrainResult:
+    """Train full-batch on CPU; return the model, embeddings and per-layer states."""
+    generator = set_determinism(config.seed, config.threads)
+    features = torch.from_numpy(title_x)
+    num_nodes = num_nodes_of(graph)
+    model = build_model(graph, features.size(1), config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    supervised = [et for et in SUPERVISED_EDGE_TYPES if graph.data[et].edge_index.size(1) > 0]
+    losses: list[float] = []
+    started = time.monotonic()
+    bar = tqdm(range(config.epochs), desc="train", unit="epoch", disable=not progress, mininterval=1.0)
+    for _ in bar:
+        model.train()
+        messages, targets = _epoch_split(graph, config.target_fraction, generator)
+        pairs = {}
+        for edge_type in supervised:
+            pairs[("pos",) + edge_type] = targets[edge_type]
+            pairs[("neg",) + edge_type] = _negatives(
+                edge_type, targets[edge_type], config.negatives, num_nodes, generator
+            )
+        states = model.encoder(features, messages, num_nodes)
+        # Mean over edge types: genre (61 nodes) and country edges weigh as much as tags.
+        loss = torch.stack(
+            [
+                link_loss(
+                    model.decoder(
+                        states[et[0]][pairs[("pos",) + et][0]], states[et[2]][pairs[("pos",) + et][1]]
+                    ),
+                    model.decoder(
+                        states[et[0]][pairs[("neg",) + et][0]], states[et[2]][pairs[("neg",) + et][1]]
+                    ),
+                )
+                for et in supervised
+            ]
+        ).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.detach().item())
+        bar.set_postfix(loss=f"{losses[-1]:.4f}")
+    bar.close()
+    seconds = time.monotonic() - started
+    title_embeddings, layer_states = embed_graph(model, graph, title_x)
+    return TrainResult(
+        model=model,
+        title_embeddings=title_embeddings,
+        layer_states=layer_states,
+        losses=losses,
+        seconds=seconds,
+    )
+
+
+@torch.no_grad()
+def embed_graph(model: LinkPredictor, graph: TitleGraph, title_x: np.ndarray):
+    """Final L2-normalised title embeddings and every layer's non-title states (all edges)."""
+    model.eval()
+    final, layers = model.encoder(
+        torch.from_numpy(title_x), full_edge_index(graph), num_nodes_of(graph), return_layers=True
+    )
+    # The new title's neighbours are never titles, so only the other types' states are kept.
+    layer_states = [
+        {node_type: states[node_type].numpy().copy() for node_type in states if node_type != "title"}
+        for states in layers[:-1]
+    ]
+    return normalize(final["title"].numpy()), layer_states
+
+
+def normalize(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm (float32)."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+# --- the `titlegraph train` pipeline ----------------------------------------------------------
+def top_k_comps(
+    title_ids: list[str], embeddings: np.ndarray, k: int, chunk: int = 1024
+) -> list[list[tuple[str, float]]]:
+    """Each title's k nearest other titles by cosine (chunked: 9k x 9k scores do not fit at once)."""
+    comps = []
+    k = min(k, len(title_ids) - 1)
+    for start in range(0, len(title_ids), chunk):
+        scores = embeddings[start : start + chunk] @ embeddings.T
+        rows = np.arange(scores.shape[0])
+        scores[rows, rows + start] = -np.inf
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k else np.zeros((len(rows), 0), int)
+        for row in rows:
+            ordered = top[row][np.lexsort((top[row], -scores[row, top[row]]))]
+            comps.append([(title_ids[j], float(scores[row, j])) for j in ordered])
+    return comps
+
+
+def fit_features(graph: TitleGraph, config: TrainConfig, cache_dir: Path | None):
+    """Fit the featurizer on the graph's titles only; return it and the title feature matrix."""
+    from training.features import TitleFeaturizer, make_encoder
+
+    encoder = make_encoder(
+        config.encoder, cache_dir=cache_dir, seed=config.seed, dimensions=config.text_dimensions
+    )
+    featurizer = TitleFeaturizer(encoder).fit(graph.titles)
+    return featurizer, featurizer.transform(graph.titles)
+
+
+def bundle_config(version: str, graph: TitleGraph, config: TrainConfig, title_features: int) -> dict:
+    """config.json: version, hyperparameters, seed, data hash and the model sizes."""
+    return {
+        "version": version,
+        "data_hash": graph.data_hash,
+        "seed": config.seed,
+        "train": config.to_dict(),
+        "model": {
+            "edge_types": [list(et) for et in graph.data.edge_types],
+            "hidden": config.hidden,
+            "out": config.out,
+            "layers": config.layers,
+            "dropout": config.dropout,
+            "num_nodes": {t: len(keys) for t, keys in graph.keys.items()},
+            "title_features": title_features,
+        },
+        "versions": {"torch": torch.__version__, "numpy": np.__version__},
+    }
+
+
+def comps_metrics(
+    title_ids: list[str], embeddings: np.ndarray, titles, charts: dict[str, set], k: int = 10, seed: int = 0
+) -> dict:
+    """Chart-country Jaccard of top-k comps among charted titles: model vs TF-IDF, genre, random."""
+    from training import evaluate
+    from training.features import title_text
+
+    queries = [tid for tid in title_ids if tid in charts]
+    if len(queries) <= k:
+        return {}
+    tfidf = evaluate.tfidf_vectors([title_text(t.title, t.summary) for t in titles])
+    genres = {t.id: set(t.genres) for t in titles}
+    return {
+        "titles": len(queries),
+        "k": k,
+        "graphsage": evaluate.comps_jaccard(
+            evaluate.knn_comps(embeddings, title_ids, queries, queries, k), charts
+        ),
+        "tfidf_knn": evaluate.comps_jaccard(
+            evaluate.sparse_knn_comps(tfidf, title_ids, queries, queries, k), charts
+        ),
+        "genre_only": evaluate.comps_jaccard(evaluate.genre_comps(genres, queries, queries, k, seed), charts),
+        "random": evaluate.comps_jaccard(evaluate.random_comps(queries, queries, k, seed), charts),
+    }
+
+
+def run_training(
+    settings,
+    driver,
+    config: TrainConfig,
+    *,
+    write_back: bool = True,
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+) -> Path:
+    """Read the graph, train, evaluate comps, write and publish the bundle, write back; return its folder."""
+    from graph.embeddings import read_chart_countries, write_embeddings
+    from training import registry
+    from training.data import build_graph, read_snapshot
+    from training.predictor import save_bundle
+
+    started = time.monotonic()
+    database = settings.neo4j_database
+    with tqdm(desc="read graph", unit="title", disable=not progress, mininterval=1.0) as bar:
+        snapshot = read_snapshot(driver, database=database, on_batch=bar.update)
+    if not snapshot.titles:
+        raise RuntimeError("the graph holds no titles with metadata; run `titlegraph ingest` first")
+    graph = build_graph(snapshot, min_person_titles=config.min_person_titles)
+    featurizer, title_x = fit_features(graph, config, settings.cache_dir)
+    result = train_model(graph, title_x, config, progress=progress)
+    models_dir = settings.models_path
+    models_dir.mkdir(parents=True, exist_ok=True)
+    version = registry.unique_version(models_dir, graph.data_hash)
+    metrics = {
+        "train_seconds": round(result.seconds, 1),
+        "epochs": config.epochs,
+        "loss_first": result.losses[0],
+        "loss_last": result.losses[-1],
+        "nodes": {t: len(keys) for t, keys in graph.keys.items()},
+        "edges": {
+            "/".join(et): int(graph.data[et].edge_index.size(1))
+            for et in graph.data.edge_types
+            if not et[1].startswith("rev_")
+        },
+        "comps_chart_jaccard": comps_metrics(
+            graph.title_ids,
+            result.title_embeddings,
+            graph.titles,
+            read_chart_countries(driver, database=database),
+            config.comps_k,
+            config.seed,
+        ),
+    }
+    staging = registry.staging_dir(models_dir, version)
+    save_bundle(
+        staging,
+        model=result.model,
+        config=bundle_config(version, graph, config, title_x.shape[1]),
+        keys=graph.keys,
+        titles=graph.titles,
+        featurizer=featurizer,
+        title_embeddings=result.title_embeddings,
+        layer_states=result.layer_states,
+        vocabulary={"tag_counts": snapshot.tag_counts, "title_count": len(graph.titles)},
+        metrics=metrics,
+    )
+    # The audience head goes into the staging bundle, so `current` never lacks it.
+    from training.audience import train_audience, write_audience_back
+
+    train_audience(driver, staging, settings, echo=echo)
+    version_dir = registry.finalize(staging, models_dir, version)
+    registry.publish(models_dir, version_dir)
+    written = {}
+    if write_back:
+        comps = top_k_comps(graph.title_ids, result.title_embeddings, config.comps_k)
+        with tqdm(
+            total=len(comps), desc="write back", unit="title", disable=not progress, mininterval=1.0
+        ) as bar:
+            written = write_embeddings(
+                driver,
+                version,
+                graph.title_ids,
+                result.title_embeddings,
+                comps,
+                database=database,
+                progress=bar.update,
+            )
+        write_audience_back(driver, version_dir, settings, progress=progress, echo=echo)
+    jaccard = metrics["comps_chart_jaccard"]
+    echo(
+        f"train done in {time.monotonic() - started:.1f}s: version {version}, "
+        f"{len(graph.title_ids):,} titles, {config.epochs} epochs in {result.seconds:.1f}s, "
+        f"loss {result.losses[0]:.3f} -> {result.losses[-1]:.3f}"
+        + (
+            f", comps chart Jaccard {jaccard['graphsage']:.3f} (TF-IDF-kNN {jaccard['tfidf_knn']:.3f})"
+            if jaccard
+            else ""
+        )
+        + (f", {written['published']:,} embeddings and SIMILAR_TO written" if written else "")
+        + f"; current -> {version_dir}"
+    )
+    return version_dir
