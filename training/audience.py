@@ -1367,6 +1367,10 @@ def _names(model) -> dict[str, str]:
     return {row["id"]: row["title"] for row in model.titles}
 
 
+class NotEnoughLabels(RuntimeError):
+    """The graph has too little chart history to train the audience head."""
+
+
 def train_audience(
     driver,
     model_dir: Path,
@@ -1398,7 +1402,7 @@ def train_audience(
     ]
     labels = build_labels(records, countries)
     if len(labels.title_ids) < 20:
-        raise RuntimeError(
+        raise NotEnoughLabels(
             f"only {len(labels.title_ids)} labelled titles launched in the chart window; the "
             "audience head needs chart history (run `titlegraph ingest` on the full data)"
         )

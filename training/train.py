@@ -369,9 +369,16 @@ def run_training(
         metrics=metrics,
     )
     # The audience head goes into the staging bundle, so `current` never lacks it.
-    from training.audience import train_audience, write_audience_back
+    from training.audience import NotEnoughLabels, train_audience, write_audience_back
 
-    train_audience(driver, staging, settings, echo=echo)
+    try:
+        train_audience(driver, staging, settings, echo=echo)
+        has_audience = True
+    except NotEnoughLabels as reason:
+        # A graph without chart history (a tiny test graph, a catalog without charts) still
+        # gets embeddings; the service reports that no audience model is loaded.
+        echo(f"audience head skipped: {reason}")
+        has_audience = False
     version_dir = registry.finalize(staging, models_dir, version)
     registry.publish(models_dir, version_dir)
     written = {}
@@ -389,7 +396,8 @@ def run_training(
                 database=database,
                 progress=bar.update,
             )
-        write_audience_back(driver, version_dir, settings, progress=progress, echo=echo)
+        if has_audience:
+            write_audience_back(driver, version_dir, settings, progress=progress, echo=echo)
     jaccard = metrics["comps_chart_jaccard"]
     echo(
         f"train done in {time.monotonic() - started:.1f}s: version {version}, "
