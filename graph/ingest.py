@@ -284,7 +284,8 @@ def save_reports(source: SourceData, reports_dir: Path) -> dict[str, str]:
 
 
 def ingest(driver: neo4j.Driver, data_dir: Path, reports_dir: Path, *, database: str | None = None,
-           progress: bool = True, echo: Callable[[str], None] = print) -> IngestSummary:
+           progress: bool = True, echo: Callable[[str], None] = print,
+           batch_size: int = BATCH_SIZE) -> IngestSummary:
     """Read `data_dir`, apply the schema and write the graph; print and return a summary."""
     started = time.monotonic()
     source = read_sources(data_dir)
@@ -301,7 +302,7 @@ def ingest(driver: neo4j.Driver, data_dir: Path, reports_dir: Path, *, database:
          f"chart-only titles")
     apply_schema(driver, database)
     rows = build_rows(source, CountryResolver())
-    written = write_rows(driver, rows, database=database, progress=progress)
+    written = write_rows(driver, rows, database=database, batch_size=batch_size, progress=progress)
     nodes, relationships = graph_counts(driver, database)
     summary = IngestSummary(
         rows_written=written, seconds=time.monotonic() - started, nodes=nodes,

@@ -379,7 +379,9 @@ EMBEDDING_TITLES_BATCH = _q("""
     ORDER BY id
 """)
 
-EMBEDDING_TAGS = "MATCH (x:Tag) RETURN x.name AS name, coalesce(x.title_count, 0) AS title_count ORDER BY name"
+EMBEDDING_TAGS = (
+    "MATCH (x:Tag) RETURN x.name AS name, coalesce(x.title_count, 0) AS title_count ORDER BY name"
+)
 EMBEDDING_GENRES = "MATCH (x:Genre) RETURN x.name AS name ORDER BY name"
 EMBEDDING_COUNTRIES = "MATCH (x:Country) RETURN x.iso2 AS iso2 ORDER BY iso2"
 
@@ -488,3 +490,13 @@ SIMILAR_TITLES = _q("""
 # Versions in force of every model area (embeddings, audience): one cheap read the service's
 # answer cache keys on, so a retrain makes cached answers stale at once.
 SERVICE_MODEL_VERSIONS = "MATCH (m:ModelVersion) RETURN m.area AS area, m.version AS version ORDER BY area"
+
+# --- reliability --------------------------------------------------------------------------------
+# Every node and relationship with all its properties, for a checksum of the whole graph (tests
+# compare an interrupted-then-resumed ingest with a clean one). Nodes are named by their unique key.
+FINGERPRINT_NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+FINGERPRINT_RELATIONSHIPS = _q("""
+    MATCH (a)-[r]->(b)
+    RETURN type(r) AS type, coalesce(a.id, a.key, a.iso2, a.name, a.area) AS start,
+           coalesce(b.id, b.key, b.iso2, b.name, b.area) AS end, properties(r) AS props
+""")

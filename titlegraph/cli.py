@@ -59,7 +59,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     _ensure_neo4j(settings)
     with _driver(settings) as driver:
         ingest(driver, data_dir, settings.reports_dir, database=settings.neo4j_database,
-               progress=not args.quiet)
+               progress=not args.quiet, batch_size=settings.ingest_batch_size)
     return 0
 
 

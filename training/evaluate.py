@@ -283,6 +283,57 @@ def genre_group(genres: Sequence[str]) -> str:
     return "Other"
 
 
+# Saturated and distinct (matplotlib's tab10 plus two): pale tab20 shades vanished on white.
+MAP_COLOURS = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#e377c2", "#bcbd22", "#17becf", "#393b79", "#637939", "#7f7f7f",
+]
+LABEL_FONT_SIZE = 10
+
+
+def place_labels(
+    anchors: np.ndarray, sizes: Sequence[tuple[float, float]], step: float = 14.0, rings: int = 12
+) -> list[tuple[float, float]]:
+    """Offsets (in points) that keep every label box clear of the others and of every anchor.
+
+    Greedy: each label, taken top to bottom, gets the nearest free spot on rings of growing radius
+    around its anchor (a leader line joins them). Well-known titles sit in one dense cluster of the
+    map, where labels at a fixed offset printed on top of each other.
+    """
+    placed: list[tuple[float, float, float, float]] = []  # boxes as (x0, y0, x1, y1), in points
+
+    def clear(box):
+        x0, y0, x1, y1 = box
+        if any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in placed):
+            return False
+        return not any(x0 - 3 < ax < x1 + 3 and y0 - 3 < ay < y1 + 3 for ax, ay in anchors)
+
+    offsets: list[tuple[float, float] | None] = [None] * len(anchors)
+    for index in sorted(range(len(anchors)), key=lambda i: -anchors[i][1]):
+        (ax, ay), (width, height) = anchors[index], sizes[index]
+        candidates = [
+            (radius * np.cos(angle), radius * np.sin(angle))
+            for ring in range(1, rings + 1)
+            for radius in [ring * step]
+            for angle in np.linspace(np.pi / 4, np.pi / 4 + 2 * np.pi, 8 * ring, endpoint=False)
+        ]
+        choice = candidates[-1]
+        for dx, dy in candidates:
+            # The box is centred on the offset, pushed out so it never covers its own anchor.
+            cx = dx + np.sign(dx) * width / 2 * (abs(dx) > 1e-6)
+            cy = dy + np.sign(dy) * height / 2 * (abs(dy) > 1e-6)
+            box = (ax + cx - width / 2, ay + cy - height / 2, ax + cx + width / 2, ay + cy + height / 2)
+            if clear(box):
+                choice = (cx, cy)
+                break
+        else:
+            cx, cy = choice
+            box = (ax + cx - width / 2, ay + cy - height / 2, ax + cx + width / 2, ay + cy + height / 2)
+        placed.append(box)
+        offsets[index] = (float(choice[0]), float(choice[1]))
+    return offsets  # type: ignore[return-value]
+
+
 def split_held_out(snapshot, fraction: float, seed: int) -> dict[tuple, set[tuple[str, str]]]:
     """A seeded `fraction` of title-tag and title-genre edges, as (title id, key) pairs."""
     rng = np.random.default_rng(seed)
@@ -484,7 +535,7 @@ def similarity_map(
     ).fit_transform(embeddings)
     groups = [genre_group(t.genres) for t in titles]
     names = [g for g, _ in GENRE_GROUPS] + ["Other"]
-    colours = plt.get_cmap("tab20")(np.linspace(0, 1, 20))
+    colours = MAP_COLOURS
     figure, axes = plt.subplots(figsize=(13, 11), dpi=110)
     for position, group in enumerate(names):
         mask = np.array([g == group for g in groups])
@@ -492,27 +543,32 @@ def similarity_map(
             points[mask, 0],
             points[mask, 1],
             s=4,
-            alpha=0.55,
-            color=colours[position * 20 // len(names)],
+            alpha=0.6,
+            color=colours[position % len(colours)],
             label=f"{group} ({mask.sum():,})",
             linewidths=0,
         )
     by_title = {}
     for i, t in enumerate(titles):
         by_title.setdefault(t.title, i)
-    for name in LANDMARKS:
-        i = by_title.get(name)
-        if i is None:
-            continue
-        axes.scatter(*points[i], s=40, color="black", marker="x")
+    shown = [(name, by_title[name]) for name in LANDMARKS if name in by_title]
+    figure.tight_layout()  # fixes the data-to-pixel transform the label placement measures in
+    anchors = axes.transData.transform(points[[i for _, i in shown]]) / figure.dpi * 72
+    sizes = [(LABEL_FONT_SIZE * 0.62 * len(name) + 6, LABEL_FONT_SIZE * 1.5) for name, _ in shown]
+    for (name, i), offset in zip(shown, place_labels(anchors, sizes), strict=True):
+        axes.scatter(*points[i], s=40, color="black", marker="x", zorder=3)
         axes.annotate(
             name,
             points[i],
-            xytext=(6, 6),
+            xytext=offset,
             textcoords="offset points",
-            fontsize=10,
+            fontsize=LABEL_FONT_SIZE,
             weight="bold",
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0},
+            ha="center",
+            va="center",
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.85, "lw": 0},
+            arrowprops={"arrowstyle": "-", "color": "0.3", "lw": 0.6, "shrinkA": 0, "shrinkB": 3},
+            zorder=4,
         )
     axes.set_title(f"titlegraph similarity map: {len(title_ids):,} titles (t-SNE of GraphSAGE embeddings)")
     axes.set_xticks([])

@@ -380,7 +380,6 @@ def run_training(
         echo(f"audience head skipped: {reason}")
         has_audience = False
     version_dir = registry.finalize(staging, models_dir, version)
-    registry.publish(models_dir, version_dir)
     written = {}
     if write_back:
         comps = top_k_comps(graph.title_ids, result.title_embeddings, config.comps_k)
@@ -398,6 +397,9 @@ def run_training(
             )
         if has_audience:
             write_audience_back(driver, version_dir, settings, progress=progress, echo=echo)
+    # `current` moves last, so a run killed before the write-back's flip leaves the previous model
+    # in force beside its own comps and audiences (tests/reliability/test_retrain_under_load.py).
+    registry.publish(models_dir, version_dir)
     jaccard = metrics["comps_chart_jaccard"]
     echo(
         f"train done in {time.monotonic() - started:.1f}s: version {version}, "

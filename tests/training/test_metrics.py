@@ -72,3 +72,18 @@ def test_report_section_is_spliced_between_markers_only():
     second = evaluate.splice_section(first, "## Embeddings\n\nv2")
     assert "v1" not in second and "v2" in second and second.count(evaluate.MARK_START) == 1
     assert second.replace("v2", "v1") == first
+
+
+def test_map_labels_of_a_dense_cluster_do_not_overlap_each_other_or_any_anchor():
+    # Eight well-known titles a few points apart, as in the map's cluster of charting series.
+    anchors = np.array([[100.0 + 3 * i, 200.0 + 2 * (i % 3)] for i in range(8)] + [[400.0, 50.0]])
+    sizes = [(60.0 + 5 * i, 15.0) for i in range(len(anchors))]
+    offsets = evaluate.place_labels(anchors, sizes)
+    boxes = [(ax + dx - w / 2, ay + dy - h / 2, ax + dx + w / 2, ay + dy + h / 2)
+             for (ax, ay), (dx, dy), (w, h) in zip(anchors, offsets, sizes, strict=True)]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+        assert not any(a[0] < x < a[2] and a[1] < y < a[3] for x, y in anchors)
+    # A lone title keeps its label next to it (first ring).
+    assert max(abs(v) for v in offsets[-1]) < 14.0 + sizes[-1][0]
