@@ -48,15 +48,22 @@ def synthetic_snapshot(scale: float, seed: int = 0):
     # Zipf-like popularity so a few tags, genres and people are common, as in the real graph.
     weights = {name: 1 / np.arange(1, len(values) + 1) ** 0.8 for name, values in vocab.items()}
     weights = {name: w / w.sum() for name, w in weights.items()}
+    # All draws at once by inverse CDF: rng.choice(p=...) re-sums the weights on every call, which
+    # is hours at 20x (hundreds of thousands of people times hundreds of thousands of titles).
+    cumulative = {name: np.cumsum(w) for name, w in weights.items()}
+    picks = {}
+    for attribute, mean in PER_TITLE.items():
+        source = "person" if attribute in ("directors", "cast") else attribute
+        counts = rng.poisson(mean, size=titles)
+        drawn = np.searchsorted(cumulative[source], rng.random(int(counts.sum())), side="right")
+        drawn = np.minimum(drawn, len(vocab[source]) - 1)
+        picks[attribute] = (source, np.split(drawn, np.cumsum(counts)[:-1]))
     rows = []
     for i in range(titles):
-        picked = {}
-        for attribute, mean in PER_TITLE.items():
-            source = "person" if attribute in ("directors", "cast") else attribute
-            count = rng.poisson(mean)
-            picked[attribute] = sorted(
-                {vocab[source][j] for j in rng.choice(len(vocab[source]), size=count, p=weights[source])}
-            )
+        picked = {
+            attribute: sorted({vocab[source][j] for j in chosen[i]})
+            for attribute, (source, chosen) in picks.items()
+        }
         rows.append(
             TitleRow(
                 id=f"s{i:07d}",
@@ -104,18 +111,39 @@ def one_scale(scale: float, epochs: int) -> dict:
 
 
 def cmd_scale(args) -> None:
+    rows = []
     for scale in args.scales:
+        print(f"scale {scale:g}x: building and training {args.epochs} epochs in a child process...",
+              flush=True)
         out = subprocess.run(
-            [sys.executable, __file__, "_one", str(scale), str(args.epochs)],
-            capture_output=True,
-            text=True,
-            check=True,
+            [sys.executable, __file__, "_one", str(scale), str(args.epochs)], capture_output=True, text=True
         )
+        if out.returncode != 0:
+            # A child killed by the kernel's OOM killer ends with -9: that size does not fit.
+            print(f"scale {scale:g}x: failed (exit {out.returncode}): {out.stderr.strip()[-300:]}",
+                  flush=True)
+            continue
         row = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        base = rows[0]
         print(
             f"scale {row['scale']:g}x: {row['titles']:,} titles, {row['nodes']:,} nodes, "
             f"{row['directed_edges']:,} directed edges; {row['seconds_per_epoch']:.2f} s/epoch "
-            f"({row['epochs']} epochs), peak RSS {row['peak_rss_gib']:.2f} GiB",
+            f"({row['seconds_per_epoch'] / base['seconds_per_epoch']:.1f}x the {base['scale']:g}x run), "
+            f"peak RSS {row['peak_rss_gib']:.2f} GiB ({row['peak_rss_gib'] / base['peak_rss_gib']:.1f}x)",
+            flush=True,
+        )
+    if len(rows) >= 2:
+        # Peak memory grows about linearly with the edges; extrapolate the largest two runs.
+        small, large = rows[-2], rows[-1]
+        per_scale = (large["peak_rss_gib"] - small["peak_rss_gib"]) / (large["scale"] - small["scale"])
+        budget = args.memory_gib * 0.85  # leave room for the OS, Neo4j's page cache and the service
+        room = budget - large["peak_rss_gib"]
+        fits = large["scale"] + room / per_scale if per_scale > 0 else float("inf")
+        print(
+            f"scale done: {len(rows)} sizes; {per_scale:.2f} GiB per 1x of the shared data; full-batch "
+            f"training fits about {fits:.0f}x ({fits * BASE['title']:,.0f} titles) in {budget:.1f} GiB "
+            f"of a {args.memory_gib:g} GiB machine",
             flush=True,
         )
 
@@ -191,6 +219,7 @@ def main(argv=None) -> None:
     scale = commands.add_parser("scale")
     scale.add_argument("--scales", type=float, nargs="+", default=[1, 5, 20])
     scale.add_argument("--epochs", type=int, default=3)
+    scale.add_argument("--memory-gib", type=float, default=24.0, help="machine memory for the size estimate")
     scale.set_defaults(handler=cmd_scale)
     pretrain = commands.add_parser("pretrain")
     pretrain.add_argument("--encoder", default="tfidf-svd")

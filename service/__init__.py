@@ -57,8 +57,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         context.SETTINGS: settings, context.GRAPH: graph, context.MODELS: holder,
         context.CATALOG: CatalogCache(graph), context.METRICS: metrics,
         context.STARTED: time.monotonic(),
-        context.ANSWERS: AnswerCache(graph, max_entries=app.config.get("ANSWER_CACHE_ENTRIES", 20_000),
-                                     version_interval=settings.reload_interval),
+        context.ANSWERS: AnswerCache(
+            graph, max_entries=app.config.get("ANSWER_CACHE_ENTRIES", settings.answer_cache_entries),
+            version_interval=settings.reload_interval),
     })
     _load_first_model(holder)
 

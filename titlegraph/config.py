@@ -38,6 +38,9 @@ class Settings:
         cache_dir: downloaded Neo4j jars, kept outside the clone so CI can reuse them.
         neo4j_uri: an external server; when None the project starts its own.
         neo4j_password: from `NEO4J_PASSWORD`, else a random one kept in `home/neo4j/password`.
+        answer_cache_entries: comps and audience answers each worker keeps
+            (`TITLEGRAPH_ANSWER_CACHE`, default 20000; 0 turns the cache off, as `bench/api.py`
+            does for its uncached runs).
         ingest_batch_size: rows per ingest write transaction (`TITLEGRAPH_INGEST_BATCH_SIZE`,
             default 2000); a killed ingest loses at most the batch in flight.
     """
@@ -68,6 +71,7 @@ class Settings:
     api_workers: int = 2
     max_body_bytes: int = 64 * 1024
     reload_interval: float = 2.0
+    answer_cache_entries: int = 20_000
     ingest_batch_size: int = 2000
     # prometheus-client's multi-process folder (PROMETHEUS_MULTIPROC_DIR); service/gunicorn.conf.py
     # sets a fresh one per run so /metrics adds up all workers.
@@ -145,5 +149,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_workers=_env_int(env, "TITLEGRAPH_API_WORKERS", defaults.api_workers),
         seed=_env_int(env, "TITLEGRAPH_SEED", defaults.seed),
         ingest_batch_size=_env_int(env, "TITLEGRAPH_INGEST_BATCH_SIZE", defaults.ingest_batch_size),
+        answer_cache_entries=_env_int(env, "TITLEGRAPH_ANSWER_CACHE", defaults.answer_cache_entries),
         metrics_dir=_env_path(env, "PROMETHEUS_MULTIPROC_DIR", None),
     )

@@ -13,7 +13,7 @@ def _config(settings: Settings, args: argparse.Namespace):
 
     overrides = {
         name: getattr(args, name)
-        for name in ("epochs", "encoder", "hidden", "out")
+        for name in ("epochs", "encoder", "hidden", "out", "batch_size")
         if getattr(args, name, None) is not None
     }
     return TrainConfig(seed=args.seed if args.seed is not None else settings.seed, **overrides)
@@ -64,6 +64,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoder", choices=["tfidf-svd", "minilm-l6-v2"], help="text encoder")
     parser.add_argument("--hidden", type=int, help="GraphSAGE hidden width")
     parser.add_argument("--out", type=int, help="embedding width")
+    parser.add_argument(
+        "--batch-size", type=int,
+        help="mini-batch training with this many target edges per batch; only where pyg-lib or "
+             "torch-sparse is installed, else it says so and trains full-batch (default: full-batch)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 

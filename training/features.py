@@ -20,6 +20,7 @@ from typing import Protocol
 
 import joblib
 import numpy as np
+import sklearn
 
 RATINGS = ["G", "PG", "PG-13", "R", "NC-17", "NR", "TV-Y", "TV-Y7", "TV-G", "TV-PG", "TV-14", "TV-MA"]
 KINDS = ["movie", "show"]
@@ -88,7 +89,11 @@ class TfidfSvdEncoder:
         if self._projection is None:
             # C-contiguous copy once: svd.transform re-copies components_.T on every call (slow for one text).
             self._projection = np.ascontiguousarray(self.svd.components_.T)
-        return _normalize_rows(np.asarray(self.vectorizer.transform(texts) @ self._projection))
+        # The vectorizer was validated when fitted; per-call parameter and input checks are most of
+        # the cost of encoding one text (a prediction), so they are skipped here.
+        with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
+            counts = self.vectorizer.transform(texts)
+        return _normalize_rows(np.asarray(counts @ self._projection))
 
     def save(self, folder: Path) -> None:
         """Write the fitted vectorizer and SVD under `folder`."""

@@ -60,11 +60,19 @@ class HeteroSageEncoder(nn.Module):
             for i in range(layers)
         )
 
-    def input_states(self, title_x: Tensor, num_nodes: dict[str, int]) -> dict[str, Tensor]:
-        """Layer-0 states: projected title features and the learnt rows of the other types."""
+    def input_states(
+        self, title_x: Tensor, num_nodes: dict[str, int], node_ids: dict[str, Tensor] | None = None
+    ) -> dict[str, Tensor]:
+        """Layer-0 states: projected title features and the learnt rows of the other types.
+
+        `node_ids` (a sampled subgraph's global ids per type) picks rows; without it, all rows.
+        """
         states = {"title": self.title_input(title_x)}
         for node_type, embedding in self.node_inputs.items():
-            states[node_type] = embedding.weight[: num_nodes[node_type]]
+            if node_ids is None:
+                states[node_type] = embedding.weight[: num_nodes[node_type]]
+            elif node_type in node_ids:
+                states[node_type] = embedding(node_ids[node_type])
         return states
 
     def layer(
@@ -85,9 +93,10 @@ class HeteroSageEncoder(nn.Module):
         edge_index_dict: dict[EdgeType, Tensor],
         num_nodes: dict[str, int],
         return_layers: bool = False,
+        node_ids: dict[str, Tensor] | None = None,
     ):
         """Final states per node type (and every layer's states if `return_layers`)."""
-        states = self.input_states(title_x, num_nodes)
+        states = self.input_states(title_x, num_nodes, node_ids)
         layers = [states]
         for index in range(len(self.convs)):
             states = self.layer(index, states, edge_index_dict)

@@ -67,6 +67,19 @@ class NewTitle:
     duration_minutes: int | None = None
     rating: str | None = None
 
+    @classmethod
+    def from_row(cls, row, *, tags: bool = True) -> NewTitle:
+        """The metadata of a graph title (`graph.embeddings.TitleRow`) as a new title.
+
+        `tags=False` leaves tags to be derived from the summary, as the API does for a new title.
+        """
+        return cls(
+            title=row.title, kind=row.kind, summary=row.summary or "", genres=list(row.genres),
+            tags=list(row.tags) if tags else [], countries=list(row.countries), cast=list(row.cast),
+            directors=list(row.directors), year=row.year, duration_minutes=row.duration_minutes,
+            rating=row.rating,
+        )
+
     def validate(self) -> None:
         """Raise ValueError naming the first field that is malformed."""
         if not isinstance(self.title, str) or not self.title.strip():
@@ -347,13 +360,25 @@ class TitleModel:
         return (embedding / max(float(np.linalg.norm(embedding)), 1e-12)).astype(np.float32), warnings
 
     def _layer(self, layer: int, states: dict, edge_index: dict) -> torch.Tensor:
-        """One SAGE layer for the new title only, with the trained per-relation convolutions."""
+        """One SAGE layer for the new title only, with the trained per-relation convolutions.
+
+        A plain SAGEConv (mean aggregation, root weight, no projection or normalisation) is
+        `lin_l(mean of neighbours) + lin_r(self)`, with a zero mean for no neighbours; for one
+        target node that is two small matmuls, where PyG's message passing spends most of a
+        prediction's time in bookkeeping. Any other configuration goes through PyG.
+        """
         conv = self.encoder.convs[layer]
         total = None
         for (block, relation, _), index in edge_index.items():
             source_type = block.split(":")[0]
             module = conv.convs[(source_type, relation, "title")]
-            out = module((states[block], states["title"]), index)
+            source, target = states[block], states["title"]
+            if _plain_sage(module):
+                mean = (source.mean(dim=0, keepdim=True) if len(source)
+                        else source.new_zeros((1, source.size(1))))
+                out = module.lin_l(mean) + module.lin_r(target)
+            else:
+                out = module((source, target), index)
             total = out if total is None else total + out
         if layer < len(self.encoder.convs) - 1:
             total = total.relu()
@@ -397,3 +422,13 @@ class TitleModel:
     def embedding_of(self, title_id: str) -> np.ndarray:
         """The stored embedding of a title in the graph (KeyError if it is not)."""
         return self.title_embeddings[self.index["title"][title_id]]
+
+
+def _plain_sage(module) -> bool:
+    """Whether a SAGEConv is the default mean-aggregating one that `TitleModel._layer` computes directly."""
+    return (
+        str(getattr(module, "aggr", "")) == "mean"
+        and getattr(module, "root_weight", False)
+        and not getattr(module, "project", True)
+        and not getattr(module, "normalize", True)
+    )

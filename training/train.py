@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from training import minibatch
 from training.data import SUPERVISED_EDGE_TYPES, TitleGraph
 from training.model import HeteroSageEncoder, LinkPredictor, link_loss
 
@@ -43,6 +44,9 @@ class TrainConfig:
         seed: seeds torch, numpy and random (default 7).
         threads: torch intra-op threads, fixed for reproducible sums (default 2).
         comps_k: SIMILAR_TO comps per title (default 10).
+        batch_size: target edges per mini-batch; 0 trains full-batch (default 0). Applies only
+            where pyg-lib or torch-sparse is installed (training/minibatch.py).
+        num_neighbors: neighbours sampled per layer in mini-batch training (default 15, 10).
     """
 
     encoder: str = "tfidf-svd"
@@ -60,6 +64,8 @@ class TrainConfig:
     seed: int = 7
     threads: int = 2
     comps_k: int = 10
+    batch_size: int = 0
+    num_neighbors: tuple[int, ...] = (15, 10)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -161,8 +167,10 @@ def train_model(
     progress: bool = True,
     echo: Callable[[str], None] = print,
 ) -> TrainResult:
-    """Train full-batch on CPU; return the model, embeddings and per-layer states."""
+    """Train on CPU (full-batch, or mini-batch where `config.batch_size` applies); return the model,
+    embeddings and per-layer states."""
     generator = set_determinism(config.seed, config.threads)
+    mini_batch = minibatch.use_mini_batch(config.batch_size, echo)
     features = torch.from_numpy(title_x)
     num_nodes = num_nodes_of(graph)
     model = build_model(graph, features.size(1), config)
@@ -174,6 +182,13 @@ def train_model(
     for _ in bar:
         model.train()
         messages, targets = _epoch_split(graph, config.target_fraction, generator)
+        if mini_batch:
+            losses.append(minibatch.train_epoch(
+                model, features, num_nodes, messages, {et: targets[et] for et in supervised},
+                batch_size=config.batch_size, num_neighbors=list(config.num_neighbors),
+                negatives=config.negatives, optimizer=optimizer))
+            bar.set_postfix(loss=f"{losses[-1]:.4f}")
+            continue
         pairs = {}
         for edge_type in supervised:
             pairs[("pos",) + edge_type] = targets[edge_type]
@@ -282,6 +297,31 @@ def bundle_config(version: str, graph: TitleGraph, config: TrainConfig, title_fe
     }
 
 
+def stage_bundle(models_dir: Path, version: str, snapshot, graph: TitleGraph, config: TrainConfig,
+                 featurizer, title_x: np.ndarray, result: TrainResult, metrics: dict) -> Path:
+    """Save a trained model as the staging bundle of `version` under `models_dir`; return its folder.
+
+    `registry.finalize` then makes it a version; training, evaluation and tests all stage this way.
+    """
+    from training import registry
+    from training.predictor import save_bundle
+
+    staging = registry.staging_dir(models_dir, version)
+    save_bundle(
+        staging,
+        model=result.model,
+        config=bundle_config(version, graph, config, title_x.shape[1]),
+        keys=graph.keys,
+        titles=graph.titles,
+        featurizer=featurizer,
+        title_embeddings=result.title_embeddings,
+        layer_states=result.layer_states,
+        vocabulary={"tag_counts": snapshot.tag_counts, "title_count": len(graph.titles)},
+        metrics=metrics,
+    )
+    return staging
+
+
 def comps_metrics(
     title_ids: list[str], embeddings: np.ndarray, titles, charts: dict[str, set], k: int = 10, seed: int = 0
 ) -> dict:
@@ -321,7 +361,6 @@ def run_training(
     from graph.embeddings import read_chart_countries, write_embeddings
     from training import registry
     from training.data import build_graph, read_snapshot
-    from training.predictor import save_bundle
 
     started = time.monotonic()
     database = settings.neo4j_database
@@ -355,19 +394,8 @@ def run_training(
             config.seed,
         ),
     }
-    staging = registry.staging_dir(models_dir, version)
-    save_bundle(
-        staging,
-        model=result.model,
-        config=bundle_config(version, graph, config, title_x.shape[1]),
-        keys=graph.keys,
-        titles=graph.titles,
-        featurizer=featurizer,
-        title_embeddings=result.title_embeddings,
-        layer_states=result.layer_states,
-        vocabulary={"tag_counts": snapshot.tag_counts, "title_count": len(graph.titles)},
-        metrics=metrics,
-    )
+    staging = stage_bundle(models_dir, version, snapshot, graph, config, featurizer, title_x, result,
+                           metrics)
     # The audience head goes into the staging bundle, so `current` never lacks it.
     from training.audience import NotEnoughLabels, train_audience, write_audience_back
 

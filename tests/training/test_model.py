@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from training import registry
 from training.data import build_graph
-from training.predictor import NewTitle, TitleModel, save_bundle
-from training.train import bundle_config, fit_features, train_model
+from training.minibatch import sampler_backend
+from training.predictor import NewTitle, TitleModel
+from training.train import fit_features, stage_bundle, train_model
 
 
 def _train_and_save(snapshot, config, models_dir, exclude=()):
@@ -16,36 +19,12 @@ def _train_and_save(snapshot, config, models_dir, exclude=()):
     featurizer, title_x = fit_features(graph, config, cache_dir=None)
     result = train_model(graph, title_x, config, progress=False)
     version = registry.new_version(graph.data_hash)
-    staging = registry.staging_dir(models_dir, version)
-    save_bundle(
-        staging,
-        model=result.model,
-        config=bundle_config(version, graph, config, title_x.shape[1]),
-        keys=graph.keys,
-        titles=graph.titles,
-        featurizer=featurizer,
-        title_embeddings=result.title_embeddings,
-        layer_states=result.layer_states,
-        vocabulary={"tag_counts": snapshot.tag_counts, "title_count": len(graph.titles)},
-        metrics={},
-    )
+    staging = stage_bundle(models_dir, version, snapshot, graph, config, featurizer, title_x, result, {})
     return graph, result, registry.finalize(staging, models_dir, version)
 
 
 def _as_new(row) -> NewTitle:
-    return NewTitle(
-        title=row.title,
-        kind=row.kind,
-        summary=row.summary,
-        genres=list(row.genres),
-        tags=list(row.tags),
-        countries=list(row.countries),
-        cast=list(row.cast),
-        directors=list(row.directors),
-        year=row.year,
-        duration_minutes=row.duration_minutes,
-        rating=row.rating,
-    )
+    return NewTitle.from_row(row)
 
 
 def test_training_lowers_the_loss_and_clusters_titles(snapshot, tiny_config):
@@ -147,3 +126,45 @@ def test_excluded_titles_leave_no_trace_in_the_graph(snapshot):
         for key in set(row.cast) | set(row.directors):
             counts[key] = counts.get(key, 0) + 1
     assert all(counts[key] >= 2 for key in graph.keys["person"])
+
+
+@pytest.mark.parametrize(("pyg_lib", "torch_sparse", "backend"),
+                         [(True, False, "pyg-lib"), (False, True, "torch-sparse"), (False, False, None)])
+def test_sampler_backend_is_whichever_extension_pyg_found(monkeypatch, pyg_lib, torch_sparse, backend):
+    import torch_geometric.typing as pyg_typing
+
+    from training import minibatch
+
+    monkeypatch.setattr(pyg_typing, "WITH_PYG_LIB", pyg_lib)
+    monkeypatch.setattr(pyg_typing, "WITH_TORCH_SPARSE", torch_sparse)
+    assert minibatch.sampler_backend() == backend
+    said = []
+    assert minibatch.use_mini_batch(64, said.append) is (backend is not None)
+    assert minibatch.use_mini_batch(0, said.append) is False
+    assert len(said) == 1 and (backend or "neither is installed") in said[0]
+
+
+def test_mini_batch_without_a_sampling_extension_trains_full_batch(snapshot, tiny_config, monkeypatch):
+    import torch_geometric.typing as pyg_typing
+
+    monkeypatch.setattr(pyg_typing, "WITH_PYG_LIB", False)
+    monkeypatch.setattr(pyg_typing, "WITH_TORCH_SPARSE", False)
+    graph = build_graph(snapshot)
+    _, title_x = fit_features(graph, tiny_config, cache_dir=None)
+    said = []
+    asked = train_model(graph, title_x, replace(tiny_config, batch_size=16), progress=False, echo=said.append)
+    full = train_model(graph, title_x, tiny_config, progress=False)
+    assert any("training full-batch" in line for line in said)
+    assert np.array_equal(asked.title_embeddings, full.title_embeddings)
+
+
+@pytest.mark.skipif(sampler_backend() is None, reason="mini-batch training needs pyg-lib or torch-sparse")
+def test_mini_batch_training_learns_the_clusters(snapshot, tiny_config):
+    graph = build_graph(snapshot)
+    _, title_x = fit_features(graph, tiny_config, cache_dir=None)
+    result = train_model(graph, title_x, replace(tiny_config, batch_size=16), progress=False)
+    assert result.losses[-1] < result.losses[0]
+    scores = result.title_embeddings @ result.title_embeddings.T
+    np.fill_diagonal(scores, -np.inf)
+    clusters = np.array([tid.split("-")[0] for tid in graph.title_ids])
+    assert (clusters[scores.argmax(axis=1)] == clusters).mean() > 0.8
