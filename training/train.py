@@ -44,6 +44,9 @@ class TrainConfig:
         seed: seeds torch, numpy and random (default 7).
         threads: torch intra-op threads, fixed for reproducible sums (default 2).
         comps_k: SIMILAR_TO comps per title (default 10).
+        person_dropout: share of titles trained each epoch without their cast and director
+            edges, so titles described without known people embed by their other metadata
+            (default 0.5).
         batch_size: target edges per mini-batch; 0 trains full-batch (default 0). Applies only
             where pyg-lib or torch-sparse is installed (training/minibatch.py).
         num_neighbors: neighbours sampled per layer in mini-batch training (default 15, 10).
@@ -64,6 +67,7 @@ class TrainConfig:
     seed: int = 7
     threads: int = 2
     comps_k: int = 10
+    person_dropout: float = 0.5
     batch_size: int = 0
     num_neighbors: tuple[int, ...] = (15, 10)
 
@@ -124,8 +128,15 @@ def _reverse(edge_type: tuple) -> tuple:
     return (dst, f"rev_{relation}", src)
 
 
-def _epoch_split(graph: TitleGraph, fraction: float, generator: torch.Generator):
-    """Message edges (both directions) and target edges for one epoch."""
+def _epoch_split(graph: TitleGraph, fraction: float, generator: torch.Generator, person_dropout: float = 0.0):
+    """Message edges (both directions) and target edges for one epoch.
+
+    `person_dropout`: share of titles whose cast and director edges are left out of this epoch's
+    messages (they stay targets). A new title usually comes with no people the model knows;
+    without this, titles without people form their own region of the map and a new title lands
+    there, among unrelated titles that merely lack cast data, instead of next to its genres.
+    """
+    dropped = torch.rand(graph.data["title"].num_nodes, generator=generator) < person_dropout
     messages, targets = {}, {}
     for edge_type in SUPERVISED_EDGE_TYPES:
         edges = graph.data[edge_type].edge_index
@@ -133,6 +144,8 @@ def _epoch_split(graph: TitleGraph, fraction: float, generator: torch.Generator)
         cut = int(round(fraction * edges.size(1)))
         targets[edge_type] = edges[:, order[:cut]]
         kept = edges[:, order[cut:]]
+        if edge_type[0] == "person" and person_dropout > 0:
+            kept = kept[:, ~dropped[kept[1]]]
         messages[edge_type] = kept
         messages[_reverse(edge_type)] = kept.flip(0)
     return messages, targets
@@ -181,7 +194,7 @@ def train_model(
     bar = tqdm(range(config.epochs), desc="train", unit="epoch", disable=not progress, mininterval=1.0)
     for _ in bar:
         model.train()
-        messages, targets = _epoch_split(graph, config.target_fraction, generator)
+        messages, targets = _epoch_split(graph, config.target_fraction, generator, config.person_dropout)
         if mini_batch:
             losses.append(minibatch.train_epoch(
                 model, features, num_nodes, messages, {et: targets[et] for et in supervised},

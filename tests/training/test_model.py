@@ -168,3 +168,23 @@ def test_mini_batch_training_learns_the_clusters(snapshot, tiny_config):
     np.fill_diagonal(scores, -np.inf)
     clusters = np.array([tid.split("-")[0] for tid in graph.title_ids])
     assert (clusters[scores.argmax(axis=1)] == clusters).mean() > 0.8
+
+
+def test_person_dropout_leaves_people_out_of_messages_only(snapshot):
+    import torch
+
+    from training.train import _epoch_split
+
+    graph = build_graph(snapshot)
+    people = [et for et in graph.data.edge_types if et[0] == "person"]
+    split = {p: _epoch_split(graph, 0.3, torch.Generator().manual_seed(0), p) for p in (0.0, 0.5, 1.0)}
+    for edge_type in people:
+        total = graph.data[edge_type].edge_index.size(1)
+        counts = {p: split[p][0][edge_type].size(1) for p in split}
+        assert counts[0.0] == total - split[0.0][1][edge_type].size(1)  # all but the targets
+        assert 0 < counts[0.5] < counts[0.0] and counts[1.0] == 0
+        # Targets are untouched: the people of dropped titles are still predicted.
+        assert all(split[p][1][edge_type].size(1) == split[0.0][1][edge_type].size(1) for p in split)
+    # Other relations keep every non-target edge.
+    tags = ("title", "has_tag", "tag")
+    assert split[1.0][0][tags].size(1) == split[0.0][0][tags].size(1)
