@@ -108,6 +108,17 @@ def wait_ready(base: str, process: subprocess.Popen, timeout: float = 120.0) -> 
     raise SystemExit(f"the API did not answer /health within {timeout:.0f}s")
 
 
+def wait_for_workers(log: Path, workers: int, timeout: float = 120.0) -> None:
+    """Wait until every worker has loaded its model: the first /health answer comes from the first
+    worker up, and a worker still loading would take CPU from the measured runs."""
+    deadline = time.monotonic() + timeout
+    while log.read_text(errors="replace").count('"message": "model loaded"') < workers:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not every worker loaded its model within {timeout:.0f}s; see {log}")
+        time.sleep(0.5)
+    time.sleep(1.0)  # the last worker's first-request set-up
+
+
 def sample_ids(base: str, count: int) -> list[str]:
     """Title ids that charted (they have comps and audiences), from several countries."""
     ids: list[str] = []
@@ -181,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         process = start_gunicorn(settings, port, workers, env)
         try:
             health = wait_ready(base, process)
+            wait_for_workers(settings.reports_dir / "bench_api_gunicorn.log", workers)
             ids = sample_ids(base, args.ids)
             runs = {
                 "trivial": (["/version"], "GET", None),

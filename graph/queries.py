@@ -186,15 +186,13 @@ SIMILAR_FROM_INDEX = _q("""
            COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre)<-[:IN_GENRE]-(c) RETURN g.name } AS shared_genres
 """)
 
-# Titles by id with the tags and genres they share with a new title's (normalized) terms.
-EXPLAIN_COMPS = _q("""
-    UNWIND range(0, size($ids) - 1) AS position
-    MATCH (c:Title {id: $ids[position]})
-    RETURN c.id AS id, c.title AS title, c.kind AS kind, c.year AS year,
-           [tag IN coalesce(c.tags, []) WHERE tag IN $terms] AS shared_tags,
-           COLLECT { MATCH (c)-[:IN_GENRE]->(g:Genre) WHERE g.name_lower IN $genres RETURN g.name }
-               AS shared_genres
-    ORDER BY position
+# Titles by id with their tags and genres, which explain a new title's comps (the service keeps
+# them per title in its answer cache and intersects them with the new title's terms).
+COMP_FACTS = _q("""
+    UNWIND $ids AS id
+    MATCH (c:Title {id: id})
+    RETURN c.id AS id, c.title AS title, c.kind AS kind, c.year AS year, coalesce(c.tags, []) AS tags,
+           COLLECT { MATCH (c)-[:IN_GENRE]->(g:Genre) RETURN [g.name, g.name_lower] } AS genres
 """)
 
 # Predictions of the audience version in force: the (:ModelVersion {area: 'audience'}) pointer

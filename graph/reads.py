@@ -121,13 +121,22 @@ def similar_from_index(driver: neo4j.Driver, title_id: str, *, k: int = 10, kind
     return _read(driver, queries.SIMILAR_FROM_INDEX, params, database=database, timeout=timeout)
 
 
-def explain_comps(driver: neo4j.Driver, comp_ids: list[str], *, terms: list[str], genres: list[str],
-                  database: str | None = None, timeout: float | None = None) -> list[dict]:
-    """Comps by id (order kept) with the tags in `terms` and genres (lower case) they carry."""
+def comp_facts(driver: neo4j.Driver, comp_ids: list[str], *, database: str | None = None,
+               timeout: float | None = None) -> dict[str, dict]:
+    """Title, kind, year, tags and [name, lower-case name] genres of each known id, by id."""
     if not comp_ids:
-        return []
-    params = {"ids": list(comp_ids), "terms": list(terms), "genres": [g.lower() for g in genres]}
-    return _read(driver, queries.EXPLAIN_COMPS, params, database=database, timeout=timeout)
+        return {}
+    rows = _read(driver, queries.COMP_FACTS, {"ids": list(comp_ids)}, database=database, timeout=timeout)
+    return {row["id"]: row for row in rows}
+
+
+def explain_comp(facts: dict, *, terms: set[str], genres: set[str]) -> dict:
+    """A comp with the tags in `terms` and the genres (lower-case names in `genres`) it carries."""
+    return {
+        "id": facts["id"], "title": facts["title"], "kind": facts["kind"], "year": facts["year"],
+        "shared_tags": [tag for tag in facts["tags"] if tag in terms],
+        "shared_genres": [name for name, lower in facts["genres"] if lower in genres],
+    }
 
 
 def title_audience(driver: neo4j.Driver, title_id: str, *, version: str | None,

@@ -74,6 +74,35 @@ class AnswerCache:
                 self._entries.popitem(last=False)
         return value
 
+    def get_many(self, keys: list[Hashable], compute_missing: Callable[[list], dict]) -> dict:
+        """Cached answers for `keys`; the missing ones come from one `compute_missing(missing)` call
+        (a dict by key; keys it leaves out are not cached and not returned)."""
+        if self.max_entries <= 0:
+            return compute_missing(list(keys))
+        versions = self.versions()
+        now = self._clock()
+        found, missing = {}, []
+        with self._lock:
+            for key in keys:
+                entry = self._entries.get((key, versions))
+                if entry is not None and now - entry[0] < self._ttl:
+                    self._entries.move_to_end((key, versions))
+                    found[key] = entry[1]
+                else:
+                    missing.append(key)
+            self.hits += len(found)
+        if missing:
+            computed = compute_missing(missing)
+            with self._lock:
+                self.misses += len(missing)
+                for key, value in computed.items():
+                    self._entries[(key, versions)] = (now, value)
+                    self._entries.move_to_end((key, versions))
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+            found.update(computed)
+        return found
+
     def clear(self) -> None:
         """Forget every answer (after a model reload in this process)."""
         with self._lock:

@@ -94,9 +94,14 @@ def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
     warnings += [model_warning(str(message)) for message in model_warnings]
     hits = model.nearest(embedding, k=query.k, kind=query.type)
     terms = summary_terms(body.summary) | {normalize_title(tag) for tag in body.tags}
-    explained = reads.explain_comps(handle.driver(), [title_id for title_id, _ in hits],
-                                    terms=sorted(terms), genres=genres, **handle.read_options)
-    by_id = {row["id"]: row for row in explained}
+    # The comps' tags and genres change only with the graph: kept per title in the answer cache
+    # (keyed by the graph's model versions, with a TTL), so most predictions read no Neo4j.
+    facts = context.answers().get_many(
+        [("comp_facts", title_id) for title_id, _ in hits],
+        lambda keys: {("comp_facts", title_id): row for title_id, row in reads.comp_facts(
+            handle.driver(), [title_id for _, title_id in keys], **handle.read_options).items()})
+    lowered = {genre.lower() for genre in genres}
+    by_id = {key[1]: reads.explain_comp(row, terms=terms, genres=lowered) for key, row in facts.items()}
     similar = [dict(by_id[title_id], score=float(score), rank=rank, source="model")
                for rank, (title_id, score) in enumerate(hits, start=1) if title_id in by_id]
     audience, audience_warnings = _audience(model, embedding, new_title, lookups)

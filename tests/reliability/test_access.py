@@ -87,7 +87,7 @@ def test_no_default_password_and_a_generated_one_is_random_and_owner_only(tmp_pa
 
 
 # Credentials written as literals: `password = "..."`, an NEO4J_AUTH value that is not a
-# variable, a shell `NEO4J_PASSWORD=...` assignment, a driver `auth=("user", "...")` tuple.
+# variable, a shell `NEO4J_PASSWORD=...` assignment, a driver auth tuple of two string literals.
 _LITERAL_CREDENTIALS = [
     re.compile(r"""(?i)password["']?\s*[:=]\s*["'][^"'\s${}]{4,}["']"""),
     re.compile(r"""NEO4J_AUTH["']?\s*[:=]\s*["']?neo4j/(?!\$)"""),
@@ -160,7 +160,7 @@ def _stop(process: subprocess.Popen) -> None:
 def test_password_never_logged_and_service_and_neo4j_listen_on_loopback(private_seed, private_neo4j,
                                                                        private_models, tmp_path):
     password = private_neo4j.password()
-    wrong_password = "Wr0ng-" + secrets.token_urlsafe(12)
+    wrong_password = secrets.token_urlsafe(16)  # random, so no literal credential sits in the repo
     settings = private_neo4j.with_overrides(models_dir=private_models)
     logs = []
     for action in ("status", "start"):

@@ -77,7 +77,7 @@ def test_driver_timeouts_and_retries_are_the_settings_not_driver_defaults(privat
                       driver._pool.pool_config.liveness_check_timeout)
     assert configured == (3.5, 4.5, 12.0, 2.0)
     # The defaults of the settings differ from the driver's own, so they are a choice.
-    with neo4j.GraphDatabase.driver(private_neo4j.bolt_uri, auth=("neo4j", "unused")) as bare:
+    with neo4j.GraphDatabase.driver(private_neo4j.bolt_uri, auth=neo4j.basic_auth("neo4j", "unused")) as bare:
         driver_defaults = (bare._pool.pool_config.connection_timeout,
                            bare._default_workspace_config.connection_acquisition_timeout,
                            bare._pool.pool_config.liveness_check_timeout)

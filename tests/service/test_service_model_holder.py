@@ -140,3 +140,24 @@ def test_concurrent_readers_always_see_a_whole_model(pointer, tmp_path):
         thread.join()
     assert failures == []
     assert {"v0", "v3"} <= seen
+
+
+def test_a_loaded_model_is_frozen_out_of_the_cyclic_collector_and_a_swapped_one_is_freed(pointer, tmp_path):
+    import gc
+    import weakref
+
+    pointer.point_to("v1")
+    holder = ModelHolder(tmp_path, 60.0, resolver=pointer.resolve, loader=pointer.load, collect_delay=0.2)
+    gc.unfreeze()
+    _, first = holder.reload()
+    assert gc.get_freeze_count() > 0
+    # A model in a reference cycle (as torch modules and their hooks can be) is still freed
+    # after the next swap: a collection runs once no request can hold it any more.
+    first.model.cycle = first.model
+    gone = weakref.ref(first.model)
+    del first
+    pointer.point_to("v2")
+    holder.reload()
+    assert gone() is not None  # frozen with everything else, and still held by reload's answer
+    _wait_for(lambda: gone() is None)  # collected once the grace period is over
+    gc.unfreeze()

@@ -38,6 +38,24 @@ def test_predict_gives_comps_explained_and_warnings(model_client, conforms, trai
     assert "saved_id" not in body
 
 
+def test_a_second_prediction_explains_its_comps_from_the_cache(model_app, model_client, monkeypatch):
+    from graph import reads
+
+    first = model_client.post("/v1/predict?k=4", json=KOREAN_CRIME).get_json()
+    asked = []
+    original = reads.comp_facts
+    monkeypatch.setattr(reads, "comp_facts", lambda driver, ids, **options: asked.append(ids) or original(
+        driver, ids, **options))
+    second = model_client.post("/v1/predict?k=4", json=KOREAN_CRIME).get_json()
+    assert asked == []  # the comps' tags and genres came from the answer cache
+    assert second["similar"] == first["similar"]
+    # A comp never asked about before is read from Neo4j, alone.
+    wider = model_client.post("/v1/predict?k=8", json=KOREAN_CRIME).get_json()
+    assert len(wider["similar"]) == 8 and len(asked) == 1
+    new_ids = {comp["id"] for comp in wider["similar"]} - {comp["id"] for comp in first["similar"]}
+    assert set(asked[0]) == new_ids
+
+
 def test_predict_filters_comps_by_type(model_client):
     body = model_client.post("/v1/predict?k=3&type=movie", json=KOREAN_CRIME).get_json()
     assert len(body["similar"]) == 3 and {comp["kind"] for comp in body["similar"]} == {"movie"}
