@@ -137,7 +137,9 @@ def _set_initial_password(settings: Settings) -> None:
     """Set the password before the first start, so the server never runs with neo4j/neo4j."""
     if (settings.neo4j_home / "data" / "dbms" / "auth.ini").exists():
         return
-    command = _java_command(settings, ADMIN_TOOL, "dbms", "set-initial-password", settings.password())
+    # "--" ends the options: a password may begin with "-" (token_urlsafe gives one in 64 times,
+    # and NEO4J_PASSWORD is the user's), which the admin tool would otherwise read as an option.
+    command = _java_command(settings, ADMIN_TOOL, "dbms", "set-initial-password", "--", settings.password())
     command[1:3] = ["-Xms64m", "-Xmx512m"]
     result = subprocess.run(command, env=_java_env(settings), capture_output=True, text=True)
     if result.returncode != 0:

@@ -222,3 +222,22 @@ def test_the_config_the_launcher_wrote_listens_on_loopback(private_neo4j):
         "server.http.listen_address": f"127.0.0.1:{private_neo4j.http_port}",
     }
     assert "0.0.0.0" not in conf
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_a_password_that_begins_with_a_dash_sets_up_and_connects(settings, tmp_path):
+    # One generated password in 64 begins with "-"; the admin tool once read it as an option.
+    from graph.driver import create_driver
+
+    password = "-" + secrets.token_urlsafe(12)
+    own = settings.with_overrides(home=tmp_path / "dash", neo4j_uri=None, neo4j_password=password,
+                                  bolt_port=free_port(), http_port=free_port(), neo4j_heap="256m",
+                                  neo4j_pagecache="64m", models_dir=None)
+    server.start(own)
+    try:
+        with create_driver(own) as driver:
+            records, _, _ = driver.execute_query("RETURN 1 AS one")
+        assert records[0]["one"] == 1
+    finally:
+        server.stop(own)
