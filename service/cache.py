@@ -55,24 +55,7 @@ class AnswerCache:
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The cached answer for `key` under the current versions, else `compute()` (then kept)."""
-        if self.max_entries <= 0:
-            return compute()
-        full_key = (key, self.versions())
-        now = self._clock()
-        with self._lock:
-            entry = self._entries.get(full_key)
-            if entry is not None and now - entry[0] < self._ttl:
-                self._entries.move_to_end(full_key)
-                self.hits += 1
-                return entry[1]
-        value = compute()
-        with self._lock:
-            self.misses += 1
-            self._entries[full_key] = (now, value)
-            self._entries.move_to_end(full_key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return value
+        return self.get_many([key], lambda missing: {key: compute()})[key]
 
     def get_many(self, keys: list[Hashable], compute_missing: Callable[[list], dict]) -> dict:
         """Cached answers for `keys`; the missing ones come from one `compute_missing(missing)` call

@@ -29,6 +29,12 @@ EDGE_TYPES = {
     ("person", "directed", "title"): "directors",
     ("person", "acted_in", "title"): "cast",
 }
+def reverse_edge_type(edge_type: tuple) -> tuple:
+    """The reverse of an edge type as ToUndirected names it: (dst, "rev_<relation>", src)."""
+    src, relation, dst = edge_type
+    return (dst, f"rev_{relation}", src)
+
+
 # Edge types learnt by link prediction; directed/acted_in together are "title-person".
 SUPERVISED_EDGE_TYPES = list(EDGE_TYPES)
 

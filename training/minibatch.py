@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch_geometric.data import HeteroData
 
+from training.data import reverse_edge_type
 from training.model import LinkPredictor
 
 
@@ -49,10 +50,9 @@ def title_first(edge_type: tuple, edges: torch.Tensor) -> tuple[tuple, torch.Ten
     PyG's binary negative sampling corrupts the destination end; flipping keeps negatives on the
     non-title end, as in full-batch training.
     """
-    src, relation, dst = edge_type
-    if src == "title":
+    if edge_type[0] == "title":
         return edge_type, edges
-    return (dst, f"rev_{relation}", src), edges.flip(0)
+    return reverse_edge_type(edge_type), edges.flip(0)
 
 
 def train_epoch(

@@ -20,7 +20,7 @@ import torch
 from tqdm import tqdm
 
 from training import minibatch
-from training.data import SUPERVISED_EDGE_TYPES, TitleGraph
+from training.data import SUPERVISED_EDGE_TYPES, TitleGraph, reverse_edge_type
 from training.model import HeteroSageEncoder, LinkPredictor, link_loss
 
 
@@ -123,11 +123,6 @@ def build_model(graph: TitleGraph, title_features: int, config: TrainConfig) -> 
     return LinkPredictor(encoder)
 
 
-def _reverse(edge_type: tuple) -> tuple:
-    src, relation, dst = edge_type
-    return (dst, f"rev_{relation}", src)
-
-
 def _epoch_split(graph: TitleGraph, fraction: float, generator: torch.Generator, person_dropout: float = 0.0):
     """Message edges (both directions) and target edges for one epoch.
 
@@ -147,7 +142,7 @@ def _epoch_split(graph: TitleGraph, fraction: float, generator: torch.Generator,
         if edge_type[0] == "person" and person_dropout > 0:
             kept = kept[:, ~dropped[kept[1]]]
         messages[edge_type] = kept
-        messages[_reverse(edge_type)] = kept.flip(0)
+        messages[reverse_edge_type(edge_type)] = kept.flip(0)
     return messages, targets
 
 

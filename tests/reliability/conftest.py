@@ -34,6 +34,10 @@ openapi = service_fixtures.openapi
 conforms = service_fixtures.conforms
 free_port = service_fixtures.free_port
 
+# The new title the load tests send to POST /v1/predict (matches the seed graph's Korean crime titles).
+NEW_TITLE = {"title": "Seoul Night Shift", "type": "show",
+             "summary": "A detective hunts a serial killer in Seoul.", "genres": ["Crime TV Shows"]}
+
 # Figures the lead quotes (soak, faults) go here, beside the other reports of the repo.
 REPORTS_DIR = PROJECT_ROOT / "var" / "reports"
 

@@ -23,14 +23,12 @@ from service.database import (
     REQUEST_RETRY_SECONDS,
     GraphHandle,
 )
-from tests.reliability.conftest import write_figures
+from tests.reliability.conftest import NEW_TITLE, write_figures
 from tests.service.test_service_gunicorn import Gunicorn
 from titlegraph.config import Settings
 
 pytestmark = pytest.mark.neo4j
 
-NEW_TITLE = {"title": "Seoul Night Shift", "type": "show",
-             "summary": "A detective hunts a serial killer in Seoul.", "genres": ["Crime TV Shows"]}
 # Endpoints that read Neo4j (similar through the answer cache, so it may answer from memory while
 # Neo4j is away), plus /version, which never touches Neo4j.
 PLAN = [

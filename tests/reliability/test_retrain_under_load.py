@@ -17,15 +17,13 @@ import requests
 from bench.soak import PacedLoad
 from graph import audience as graph_audience
 from graph import embeddings as graph_embeddings
-from tests.reliability.conftest import sigkill, titlegraph, wait_for_text, write_figures
+from tests.reliability.conftest import NEW_TITLE, sigkill, titlegraph, wait_for_text, write_figures
 from tests.service import seed
 from tests.service.test_service_gunicorn import Gunicorn
 from training import registry
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
-NEW_TITLE = {"title": "Seoul Night Shift", "type": "show",
-             "summary": "A detective hunts a serial killer in Seoul.", "genres": ["Crime TV Shows"]}
 PLAN = [
     ("similar", "GET", "/v1/titles/svc-kr1/similar?k=3", None),
     ("predict", "POST", "/v1/predict?k=3", NEW_TITLE),
