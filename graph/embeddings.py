@@ -119,20 +119,21 @@ def current_version(driver: neo4j.Driver, database: str | None = None) -> str | 
     return records[0]["version"] if records else None
 
 
-def similar_to_counts(driver: neo4j.Driver, database: str | None = None) -> dict[str, int]:
-    """SIMILAR_TO edge counts per model version."""
+def similar_to_counts(driver: neo4j.Driver, database: str | None = None,
+                      basis: str | None = None) -> dict[str, int]:
+    """SIMILAR_TO edge counts per model version (of one basis, or all)."""
     records, _, _ = driver.execute_query(
-        queries.COUNT_SIMILAR_TO_BY_VERSION, database_=database, routing_="r"
+        queries.COUNT_SIMILAR_TO_BY_VERSION, basis=basis, database_=database, routing_="r"
     )
     return {r["version"]: r["count"] for r in records}
 
 
 def similar_titles(
-    driver: neo4j.Driver, title_id: str, k: int = 10, database: str | None = None
+    driver: neo4j.Driver, title_id: str, k: int = 10, database: str | None = None, basis: str = "audience"
 ) -> list[dict]:
-    """The current version's comps of one title through SIMILAR_TO, best first."""
+    """The current version's comps of one title through SIMILAR_TO of one basis, best first."""
     records, _, _ = driver.execute_query(
-        queries.SIMILAR_TITLES, title_id=title_id, k=k, database_=database, routing_="r"
+        queries.SIMILAR_TITLES, title_id=title_id, k=k, basis=basis, database_=database, routing_="r"
     )
     return [r.data() for r in records]
 
@@ -153,13 +154,28 @@ def _run_rows(tx: neo4j.ManagedTransaction, statement: str, rows: list[dict], ve
     tx.run(statement, rows=rows, version=version).consume()
 
 
+def _comp_row(comp: tuple[str, float] | dict, rank: int, basis: str) -> dict:
+    """A SIMILAR_TO row: (id, score) pairs carry no explanation, dicts carry what they have."""
+    if not isinstance(comp, dict):
+        comp = {"id": comp[0], "score": comp[1]}
+    by_facet = comp.get("shared_tags_by_facet")
+    explained = by_facet is not None
+    return {"id": comp["id"], "score": float(comp["score"]), "rank": rank, "basis": basis,
+            "shared_tags": [tag for tags in by_facet.values() for tag in tags] if explained else None,
+            "shared_facets": ([facet for facet, tags in by_facet.items() for _ in tags]
+                              if explained else None),
+            "shared_genres": comp.get("shared_genres"), "shared_people": comp.get("shared_people"),
+            "why": comp.get("why")}
+
+
 def write_embeddings(
     driver: neo4j.Driver,
     version: str,
     title_ids: Sequence[str],
     embeddings: np.ndarray,
-    comps: Sequence[Sequence[tuple[str, float]]],
+    comps: Sequence[Sequence[tuple[str, float] | dict]],
     *,
+    content_comps: Sequence[Sequence[dict]] | None = None,
     batch_size: int = WRITE_BATCH,
     database: str | None = None,
     progress=None,
@@ -167,6 +183,8 @@ def write_embeddings(
     """Stage, flip and clean (module docstring); return counts of what was written and removed."""
     if len(title_ids) != len(embeddings) or len(title_ids) != len(comps):
         raise ValueError("title_ids, embeddings and comps must have the same length")
+    if content_comps is not None and len(content_comps) != len(title_ids):
+        raise ValueError("content_comps must have one list per title")
     dimensions = int(embeddings.shape[1])
     driver.execute_query(queries.MODEL_VERSION_CONSTRAINT, database_=database)
     # Staging left by an interrupted earlier write must not be published with this version.
@@ -179,14 +197,10 @@ def write_embeddings(
                 for tid, vector in zip(title_ids[start:stop], embeddings[start:stop], strict=True)
             ]
             comp_rows = [
-                {
-                    "id": tid,
-                    "comps": [
-                        {"id": cid, "score": float(score), "rank": rank}
-                        for rank, (cid, score) in enumerate(title_comps, 1)
-                    ],
-                }
-                for tid, title_comps in zip(title_ids[start:stop], comps[start:stop], strict=True)
+                {"id": tid,
+                 "comps": [_comp_row(comp, rank, "audience") for rank, comp in enumerate(comps[at], 1)]
+                 + [_comp_row(comp, comp["rank"], "content") for comp in (content_comps or {at: []})[at]]}
+                for at, tid in enumerate(title_ids[start:stop], start=start)
             ]
             session.execute_write(_run_rows, queries.STAGE_EMBEDDINGS, vector_rows, version)
             session.execute_write(_run_rows, queries.MERGE_SIMILAR_TO, comp_rows, version)

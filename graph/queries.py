@@ -157,13 +157,18 @@ SIMILAR_FROM_EDGES = _q("""
     WITH t, m.version AS version
     CALL (t, version) {
         MATCH (t)-[s:SIMILAR_TO]->(c:Title)
-        WHERE s.model_version = version AND ($kind IS NULL OR c.kind = $kind)
+        WHERE s.model_version = version AND coalesce(s.basis, 'audience') = $basis
+          AND ($kind IS NULL OR c.kind = $kind)
           AND ($country IS NULL OR EXISTS { (c)-[:CHARTED_IN]->(:Country {iso2: $country}) })
         WITH t, s, c ORDER BY s.rank ASC LIMIT $k
         RETURN collect({
             id: c.id, title: c.title, kind: c.kind, year: c.year, score: s.score,
-            shared_tags: [tag IN coalesce(c.tags, []) WHERE tag IN coalesce(t.tags, [])],
-            shared_genres: COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre)<-[:IN_GENRE]-(c) RETURN g.name }
+            shared_tags: coalesce(s.shared_tags,
+                [tag IN coalesce(c.tags, []) WHERE tag IN coalesce(t.tags, [])]),
+            shared_facets: coalesce(s.shared_facets, []),
+            shared_genres: coalesce(s.shared_genres,
+                COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre)<-[:IN_GENRE]-(c) RETURN g.name }),
+            shared_people: coalesce(s.shared_people, []), why: s.why
         }) AS comps
     }
     RETURN t.id AS id, t.title AS title, t.kind AS kind, version, comps,
@@ -272,8 +277,10 @@ SAVE_PREDICTED_TITLE = _q("""
     }
     CALL (t) {
         UNWIND $similar AS comp MATCH (c:Title {id: comp.id})
-        MERGE (t)-[s:SIMILAR_TO {model_version: $version}]->(c)
-        SET s.score = comp.score, s.rank = comp.rank
+        MERGE (t)-[s:SIMILAR_TO {model_version: $version, basis: comp.basis}]->(c)
+        SET s.score = comp.score, s.rank = comp.rank, s.why = comp.why, s.shared_tags = comp.shared_tags,
+            s.shared_facets = comp.shared_facets, s.shared_genres = comp.shared_genres,
+            s.shared_people = comp.shared_people
     }
     CALL (t) {
         UNWIND $audience AS entry MATCH (c:Country {iso2: entry.country})
@@ -421,13 +428,17 @@ STAGE_EMBEDDINGS = _q("""
     SET t.embedding_staged = row.embedding, t.embedding_staged_version = $version
 """)
 
+# Two maps: `basis: 'content'` (what a title is about) and `basis: 'audience'` (who watches it).
+# The explanation (shared tags by facet, genres, people, a sentence) is computed at write-back.
 MERGE_SIMILAR_TO = _q("""
     UNWIND $rows AS row
     MATCH (a:Title {id: row.id})
     UNWIND row.comps AS comp
     MATCH (b:Title {id: comp.id})
-    MERGE (a)-[r:SIMILAR_TO {model_version: $version}]->(b)
-    SET r.score = comp.score, r.rank = comp.rank
+    MERGE (a)-[r:SIMILAR_TO {model_version: $version, basis: comp.basis}]->(b)
+    SET r.score = comp.score, r.rank = comp.rank, r.shared_tags = comp.shared_tags,
+        r.shared_facets = comp.shared_facets, r.shared_genres = comp.shared_genres,
+        r.shared_people = comp.shared_people, r.why = comp.why
 """)
 
 CURRENT_EMBEDDING_VERSION = _q("""
@@ -472,6 +483,7 @@ CLEAR_STALE_STAGING_BATCH = _q("""
 
 COUNT_SIMILAR_TO_BY_VERSION = _q("""
     MATCH ()-[r:SIMILAR_TO]->()
+    WHERE $basis IS NULL OR coalesce(r.basis, 'audience') = $basis
     RETURN r.model_version AS version, count(*) AS count ORDER BY version
 """)
 
@@ -479,7 +491,7 @@ COUNT_SIMILAR_TO_BY_VERSION = _q("""
 SIMILAR_TITLES = _q("""
     MATCH (m:ModelVersion {area: 'embeddings'})
     MATCH (t:Title {id: $title_id})-[r:SIMILAR_TO]->(comp:Title)
-    WHERE r.model_version = m.version
+    WHERE r.model_version = m.version AND coalesce(r.basis, 'audience') = $basis
     RETURN comp.id AS id, comp.title AS title, r.score AS score, r.rank AS rank
     ORDER BY r.rank LIMIT $k
 """)

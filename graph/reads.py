@@ -100,14 +100,14 @@ def get_title(driver: neo4j.Driver, title_id: str, *, cast_limit: int = 20, data
 
 
 def similar_from_edges(driver: neo4j.Driver, title_id: str, *, k: int = 10, kind: str | None = None,
-                       country: str | None = None, database: str | None = None,
+                       country: str | None = None, basis: str = "content", database: str | None = None,
                        timeout: float | None = None) -> dict | None:
     """Stored comps of a title for the model version in force, best first.
 
     Returns {id, title, kind, version, comps, embedded} (version None: no model in force), or
     None if the title is unknown.
     """
-    params = {"id": title_id, "k": k, "kind": kind, "country": country}
+    params = {"id": title_id, "k": k, "kind": kind, "country": country, "basis": basis}
     rows = _read(driver, queries.SIMILAR_FROM_EDGES, params, database=database, timeout=timeout)
     return rows[0] if rows else None
 

@@ -52,8 +52,17 @@ class TitleSearchQuery(_Query):
     limit: int = Field(10, ge=1, le=50)
 
 
+Basis = Literal["content", "audience"]
+Rating = Literal["G", "PG", "PG-13", "R", "NC-17", "NR", "TV-Y", "TV-Y7", "TV-Y7-FV", "TV-G", "TV-PG",
+                 "TV-14", "TV-MA"]
+
+
 class SimilarQuery(_Query):
     k: int = Field(10, ge=1, le=100, description="number of comps")
+    basis: Basis = Field("content", description=(
+        "`content`: titles like it in story, theme, tone, audience age and format (production "
+        "country plays no part); `audience`: titles watched like it (graph embedding, shaped by "
+        "where titles are made and charted)"))
     type: Kind | None = Field(None, description="only comps of this kind")
     country: Iso2 | None = Field(None, description="only comps that charted in this country's top 10")
 
@@ -91,6 +100,8 @@ class PredictRequest(_Body):
     director: list[ShortText] = Field(default_factory=list, max_length=20)
     year: StrictYear | None = None
     duration_minutes: StrictMinutes | None = None
+    rating: Rating | None = Field(None, description=(
+        "US age rating; keeps children's titles out of an adult title's comps and the reverse"))
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "title": "The Last Lighthouse", "type": "show",
@@ -153,13 +164,19 @@ class Comp(_Out):
     title: str
     kind: Kind
     year: int | None = None
-    score: float = Field(description="cosine similarity of the two title embeddings")
+    score: float = Field(description=(
+        "similarity on the answer's basis: for content, the weighted sum of summary, tag, genre "
+        "and kind similarity plus a shared-people bonus; for audience, the embeddings' cosine"))
     rank: int = Field(description="position in this answer, 1 = most similar")
     source: Literal["stored", "vector_index", "model"] | None = Field(None, description=(
         "`stored`: a SIMILAR_TO comp written by `titlegraph train`; `vector_index`: a nearer "
         "title found because filters left too few stored comps; `model`: nearest to a new title"))
     shared_tags: list[str]
     shared_genres: list[str]
+    shared_tags_by_facet: dict[str, list[str]] = Field({}, description=(
+        "the shared vocabulary tags grouped by facet (subject, mood, setting, audience, format)"))
+    shared_people: list[str] = Field([], description="cast and crew both titles share")
+    why: str | None = Field(None, description="why it is a comp, in plain words")
 
 
 class SimilarResponse(_Out):
@@ -203,7 +220,9 @@ class AudienceResponse(_Out):
 
 class PredictResponse(_Out):
     model_version: str
-    similar: list[Comp]
+    similar: list[Comp] = Field(description=(
+        "content comps: titles like it in story, theme, tone, audience age and format"))
+    similar_audience: list[Comp] = Field([], description="audience comps: titles watched like it")
     audience: list[AudienceEntry] = Field(description=(
         "one entry per country the audience model knows, highest p_chart first; empty (with a "
         "warning) while the loaded model has no audience head"))

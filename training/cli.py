@@ -58,6 +58,29 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
+    """Measure content comps against baselines (docs/evaluation.md, `comps` section)."""
+    from titlegraph.cli import _driver, _ensure_neo4j
+    from training.data import read_snapshot
+    from training.evaluate_comps import run_comps_evaluation
+    from training.predictor import TitleModel
+    from training.registry import current_model_dir
+
+    model_dir = current_model_dir(settings.models_path)
+    if model_dir is None:
+        raise SystemExit("no model version yet: run `titlegraph train` first")
+    model = TitleModel.load(model_dir)
+    if model.content is None:
+        raise SystemExit(f"{model_dir} has no content comps model: run `titlegraph train` again")
+    _ensure_neo4j(settings)
+    with _driver(settings) as driver:
+        snapshot = read_snapshot(driver, database=settings.neo4j_database)
+    summaries = {row.id: row.summary for row in snapshot.titles}
+    docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
+    run_comps_evaluation(model.content.index, model.title_embeddings, summaries, docs)
+    return 0
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed (default: TITLEGRAPH_SEED or 7)")
     parser.add_argument("--epochs", type=int, help="training epochs (default 100)")
@@ -89,3 +112,7 @@ def register(commands) -> None:
         help="text encoders to compare",
     )
     evaluate.set_defaults(handler=cmd_evaluate)
+
+    comps = commands.add_parser("evaluate-comps", help="content comps against baselines (docs/evaluation.md)")
+    comps.add_argument("--docs", help="folder of evaluation.md (default docs/)")
+    comps.set_defaults(handler=cmd_evaluate_comps)

@@ -214,22 +214,22 @@ def link_metrics(
 
 
 # --- report -----------------------------------------------------------------------------------
-def splice_section(document: str, section: str) -> str:
-    """Replace the text between the embeddings markers (append markers + section if absent)."""
-    block = f"{MARK_START}\n{section.strip()}\n{MARK_END}"
-    pattern = re.compile(re.escape(MARK_START) + r".*?" + re.escape(MARK_END), re.DOTALL)
+def splice_section(document: str, section: str, start: str = MARK_START, end: str = MARK_END) -> str:
+    """Replace the text between a section's markers (append markers + section if absent)."""
+    block = f"{start}\n{section.strip()}\n{end}"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     if pattern.search(document):
         return pattern.sub(lambda _: block, document, count=1)
     prefix = document.rstrip() + "\n\n" if document.strip() else "# Evaluation\n\n"
     return prefix + block + "\n"
 
 
-def write_report(path: Path, section: str) -> None:
-    """Write the embeddings section into `path` between its markers, keeping everything else."""
+def write_report(path: Path, section: str, start: str = MARK_START, end: str = MARK_END) -> None:
+    """Write a section into `path` between its markers, keeping everything else."""
     document = path.read_text() if path.exists() else ""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".md.tmp")
-    temporary.write_text(splice_section(document, section))
+    temporary.write_text(splice_section(document, section, start, end))
     temporary.replace(path)
 
 

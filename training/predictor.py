@@ -20,6 +20,8 @@ import torch
 
 from graph.normalize import normalize_name, normalize_title
 from graph.tags import _clauses, _terms
+from training.content_model import FOLDER as CONTENT_FOLDER
+from training.content_model import ContentModel
 from training.features import KINDS, TitleAttributes, TitleFeaturizer
 from training.model import HeteroSageEncoder, LinkPredictor
 
@@ -229,6 +231,9 @@ class TitleModel:
                                  f"{self.audience_head.version}, not {self.version}; "
                                  "re-run `titlegraph train`")
         self.tag_words = {word for tag in vocabulary["tag_counts"] for word in tag.split()}
+        # Content comps (training/content_model.py) when the bundle carries them.
+        content_dir = folder / CONTENT_FOLDER
+        self.content = ContentModel.load(content_dir) if (content_dir / "content.json").is_file() else None
 
     @classmethod
     def load(cls, model_dir: Path) -> TitleModel:

@@ -20,8 +20,15 @@ import torch
 from tqdm import tqdm
 
 from training import minibatch
+from training.content_fit import build_content
+from training.content_model import FOLDER as CONTENT_FOLDER
+from training.content_model import ContentModel
 from training.data import SUPERVISED_EDGE_TYPES, TitleGraph, reverse_edge_type
 from training.model import HeteroSageEncoder, LinkPredictor, link_loss
+
+# Content comps stored per title: more than the audience's 10, so type and country filters
+# of GET /similar still find k of them among the stored ones.
+CONTENT_COMPS_K = 30
 
 
 @dataclass
@@ -274,6 +281,18 @@ def top_k_comps(
     return comps
 
 
+def explained_audience_comps(content: ContentModel, title_ids: list[str],
+                             comps: list[list[tuple[str, float]]]) -> list[list[dict]]:
+    """Audience comps with the same explanation as content comps (shared tags, genres, people)."""
+    index = content.index
+    explained = []
+    for title_id, title_comps in zip(title_ids, comps, strict=True):
+        own = index.titles[index.position[title_id]]
+        explained.append([{"id": comp_id, "score": score, **index.explain(own, index.position[comp_id])}
+                          for comp_id, score in title_comps])
+    return explained
+
+
 def fit_features(graph: TitleGraph, config: TrainConfig, cache_dir: Path | None):
     """Fit the featurizer on the graph's titles only; return it and the title feature matrix."""
     from training.features import TitleFeaturizer, make_encoder
@@ -402,8 +421,11 @@ def run_training(
             config.seed,
         ),
     }
+    content = build_content(graph.titles, settings.cache_dir, echo=echo)
+    metrics["tagging"] = content.tag_metrics
     staging = stage_bundle(models_dir, version, snapshot, graph, config, featurizer, title_x, result,
                            metrics)
+    content.model.save(staging / CONTENT_FOLDER)
     # The audience head goes into the staging bundle, so `current` never lacks it.
     from training.audience import NotEnoughLabels, train_audience, write_audience_back
 
@@ -418,7 +440,11 @@ def run_training(
     version_dir = registry.finalize(staging, models_dir, version)
     written = {}
     if write_back:
-        comps = top_k_comps(graph.title_ids, result.title_embeddings, config.comps_k)
+        nearest = top_k_comps(graph.title_ids, result.title_embeddings, config.comps_k)
+        comps = explained_audience_comps(content.model, graph.title_ids, nearest)
+        content_comps = [content.model.similar_to_title(title_id, CONTENT_COMPS_K)
+                         for title_id in tqdm(graph.title_ids, desc="content comps", unit="title",
+                                              disable=not progress, mininterval=1.0)]
         with tqdm(
             total=len(comps), desc="write back", unit="title", disable=not progress, mininterval=1.0
         ) as bar:
@@ -428,6 +454,7 @@ def run_training(
                 graph.title_ids,
                 result.title_embeddings,
                 comps,
+                content_comps=content_comps,
                 database=database,
                 progress=bar.update,
             )

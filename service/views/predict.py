@@ -8,7 +8,7 @@ from itertools import pairwise
 from flask import Blueprint
 
 from graph import reads
-from graph.normalize import normalize_title
+from graph.normalize import normalize_name, normalize_title
 from service import context, schemas
 from service.catalog import Lookups
 from service.contract import endpoint
@@ -92,6 +92,33 @@ def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
     model = loaded.model
     embedding, model_warnings = model.embed_new(new_title)
     warnings += [model_warning(str(message)) for message in model_warnings]
+    similar_audience = _audience_comps(handle, model, embedding, body, genres, query)
+    similar = (_content_comps(model.content, body, genres, query) if model.content is not None
+               else similar_audience)
+    audience, audience_warnings = _audience(model, embedding, new_title, lookups)
+    answer = {"model_version": loaded.version, "similar": similar, "similar_audience": similar_audience,
+              "audience": audience, "warnings": warnings + audience_warnings}
+    if query.save:
+        answer["saved_id"] = _save(handle, body, genres, countries, embedding,
+                                   [_stored(comp, "content") for comp in similar]
+                                   + [_stored(comp, "audience") for comp in similar_audience],
+                                   audience, loaded.version)
+    return answer
+
+
+def _content_comps(content, body: schemas.PredictRequest, genres: list[str],
+                   query: schemas.PredictQuery) -> list[dict]:
+    """Comps by what the new title is about (its summary, tags, genres, kind, people)."""
+    people = [normalize_name(name) for name in [*body.cast, *body.director]]
+    described, vector = content.describe(title=body.title, kind=body.type, summary=body.summary,
+                                         genres=genres, rating=body.rating, people=people, year=body.year)
+    comps = content.similar(described, vector, query.k, kind=query.type)
+    return [dict(comp, source="model") for comp in comps]
+
+
+def _audience_comps(handle, model, embedding, body: schemas.PredictRequest, genres: list[str],
+                    query: schemas.PredictQuery) -> list[dict]:
+    """Comps by the graph embedding (who watches), explained by the shared summary tags and genres."""
     hits = model.nearest(embedding, k=query.k, kind=query.type)
     terms = summary_terms(body.summary) | {normalize_title(tag) for tag in body.tags}
     # The comps' tags and genres change only with the graph: kept per title in the answer cache
@@ -102,15 +129,17 @@ def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
             handle.driver(), [title_id for _, title_id in keys], **handle.read_options).items()})
     lowered = {genre.lower() for genre in genres}
     by_id = {key[1]: reads.explain_comp(row, terms=terms, genres=lowered) for key, row in facts.items()}
-    similar = [dict(by_id[title_id], score=float(score), rank=rank, source="model")
-               for rank, (title_id, score) in enumerate(hits, start=1) if title_id in by_id]
-    audience, audience_warnings = _audience(model, embedding, new_title, lookups)
-    answer = {"model_version": loaded.version, "similar": similar, "audience": audience,
-              "warnings": warnings + audience_warnings}
-    if query.save:
-        answer["saved_id"] = _save(handle, body, genres, countries, embedding, similar, audience,
-                                   loaded.version)
-    return answer
+    return [dict(by_id[title_id], score=float(score), rank=rank, source="model")
+            for rank, (title_id, score) in enumerate(hits, start=1) if title_id in by_id]
+
+
+def _stored(comp: dict, basis: str) -> dict:
+    """A comp as SIMILAR_TO keeps it (tags by facet as two parallel lists)."""
+    by_facet = comp.get("shared_tags_by_facet") or {}
+    return {"id": comp["id"], "score": comp["score"], "rank": comp["rank"], "basis": basis,
+            "why": comp.get("why"), "shared_tags": [tag for tags in by_facet.values() for tag in tags],
+            "shared_facets": [facet for facet, tags in by_facet.items() for _ in tags],
+            "shared_genres": comp.get("shared_genres", []), "shared_people": comp.get("shared_people", [])}
 
 
 def _save(handle, body: schemas.PredictRequest, genres: list[str], countries: list[str], embedding,
@@ -125,6 +154,6 @@ def _save(handle, body: schemas.PredictRequest, genres: list[str], countries: li
     }
     return reads.save_predicted_title(
         handle.driver(), title=title, version=version, database=handle.database,
-        similar=[{"id": comp["id"], "score": comp["score"], "rank": comp["rank"]} for comp in similar],
+        similar=similar,
         audience=[{"country": entry["country"], "p_chart": entry["p_chart"],
                    "expected_weeks": entry["expected_weeks"]} for entry in audience])

@@ -48,12 +48,14 @@ def get_title(title_id: str):
 @endpoint("Comps of a title", query=schemas.SimilarQuery, response=schemas.SimilarResponse,
           errors=(404, 422, 503), tags=("titles",), path_params=_ID, description=(
               "The comps `titlegraph train` stored for the title (model version in force in the "
-              "graph), best first, each with the tags and genres it shares with the title. When "
-              "filters leave fewer than k stored comps, nearer titles come from the vector index. "
+              "graph), best first, each saying why: the tags (by facet), genres and people it "
+              "shares with the title. `basis=content` (default) compares what titles are about; "
+              "`basis=audience` who watches them. When filters leave fewer than k stored audience "
+              "comps, nearer titles come from the vector index. "
               "503 while no model has been trained."))
 def similar(title_id: str, query: schemas.SimilarQuery):
     check_country(query.country)
-    key = ("similar", title_id, query.k, query.type, query.country)
+    key = ("similar", title_id, query.k, query.type, query.country, query.basis)
     return context.answers().get_or_compute(key, lambda: _similar(title_id, query))
 
 
@@ -61,13 +63,14 @@ def _similar(title_id: str, query: schemas.SimilarQuery) -> dict:
     handle = context.graph()
     driver = handle.driver()
     row = reads.similar_from_edges(driver, title_id, k=query.k, kind=query.type, country=query.country,
-                                   **handle.read_options)
+                                   basis=query.basis, **handle.read_options)
     if row is None:
         raise NotFound("title", title_id, "title_id")
     if row["version"] is None:
         raise ModelUnavailable("no model has written comps to the graph yet; run `titlegraph train`")
-    comps = [dict(comp, source="stored") for comp in row["comps"]]
-    if len(comps) < query.k and row["embedded"]:
+    comps = [_with_facets(dict(comp, source="stored")) for comp in row["comps"]]
+    # The vector index holds the audience embeddings: it may fill up audience comps only.
+    if len(comps) < query.k and row["embedded"] and query.basis == "audience":
         extra = reads.similar_from_index(
             driver, title_id, k=query.k - len(comps), kind=query.type, country=query.country,
             exclude=[comp["id"] for comp in comps], candidates=min(1000, max(100, query.k * 50)),
@@ -80,6 +83,14 @@ def _similar(title_id: str, query: schemas.SimilarQuery) -> dict:
     return {"id": row["id"], "title": row["title"], "model_version": row["version"],
             "similar": [dict(comp, rank=rank) for rank, comp in enumerate(comps, start=1)],
             "warnings": warnings}
+
+
+def _with_facets(comp: dict) -> dict:
+    """Group a stored comp's shared tags by facet (Neo4j keeps them as two parallel lists)."""
+    by_facet: dict[str, list[str]] = {}
+    for tag, facet in zip(comp["shared_tags"], comp.pop("shared_facets", None) or [], strict=False):
+        by_facet.setdefault(facet, []).append(tag)
+    return dict(comp, shared_tags_by_facet=by_facet)
 
 
 def _history(entry: dict) -> dict:

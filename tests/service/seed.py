@@ -186,8 +186,11 @@ def train(settings, driver: neo4j.Driver) -> Path:
 def republish(driver: neo4j.Driver, bundle: Path) -> None:
     """Write a trained bundle's embeddings and comps back again (after another test changed them)."""
     from training.predictor import TitleModel
-    from training.train import top_k_comps
+    from training.train import CONTENT_COMPS_K, explained_audience_comps, top_k_comps
 
     model = TitleModel.load(bundle)
-    comps = top_k_comps(model.title_ids, model.title_embeddings, STORED_COMPS)
-    write_embeddings(driver, model.version, model.title_ids, model.title_embeddings, comps)
+    comps = explained_audience_comps(model.content, model.title_ids,
+                                     top_k_comps(model.title_ids, model.title_embeddings, STORED_COMPS))
+    content = [model.content.similar_to_title(title_id, CONTENT_COMPS_K) for title_id in model.title_ids]
+    write_embeddings(driver, model.version, model.title_ids, model.title_embeddings, comps,
+                     content_comps=content)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from graph.embeddings import current_version
+from training.predictor import TitleModel
+from training.vocabulary import FACETS, load_vocabulary
 
 pytestmark = pytest.mark.neo4j
 
@@ -28,7 +30,15 @@ def test_predict_gives_comps_explained_and_warnings(model_client, conforms, trai
     assert comps[0]["id"].startswith("svc-kr")
     korean = [comp for comp in comps if comp["id"] in ("svc-kr1", "svc-kr2")]
     assert korean and "Crime TV Shows" in korean[0]["shared_genres"]
-    assert {"police", "seoul"} & set(korean[0]["shared_tags"])
+    vocabulary = set(load_vocabulary().names)
+    assert korean[0]["shared_tags"] and set(korean[0]["shared_tags"]) <= vocabulary
+    assert set(korean[0]["shared_tags_by_facet"]) <= set(FACETS) and korean[0]["why"].endswith(".")
+    audience_comps = body["similar_audience"]
+    assert len(audience_comps) == 4 and [comp["rank"] for comp in audience_comps] == [1, 2, 3, 4]
+    model = TitleModel.load(trained["bundle"])
+    scores = [comp["score"] for comp in audience_comps]
+    assert scores == sorted(scores, reverse=True)
+    assert all(comp["id"] in model.title_ids for comp in audience_comps)
     codes = {(warning["code"], warning.get("field")) for warning in body["warnings"]}
     assert ("unknown_genre", "genres") in codes      # "Westerns on Mars", reported not rejected
     assert ("unknown_country", "countries") in codes  # "ZZ"
@@ -47,12 +57,14 @@ def test_a_second_prediction_explains_its_comps_from_the_cache(model_app, model_
     monkeypatch.setattr(reads, "comp_facts", lambda driver, ids, **options: asked.append(ids) or original(
         driver, ids, **options))
     second = model_client.post("/v1/predict?k=4", json=KOREAN_CRIME).get_json()
-    assert asked == []  # the comps' tags and genres came from the answer cache
-    assert second["similar"] == first["similar"]
+    assert asked == []  # the audience comps' tags and genres came from the answer cache
+    assert second["similar"] == first["similar"]  # content comps need no database at all
+    assert second["similar_audience"] == first["similar_audience"]
     # A comp never asked about before is read from Neo4j, alone.
     wider = model_client.post("/v1/predict?k=8", json=KOREAN_CRIME).get_json()
-    assert len(wider["similar"]) == 8 and len(asked) == 1
-    new_ids = {comp["id"] for comp in wider["similar"]} - {comp["id"] for comp in first["similar"]}
+    assert len(wider["similar_audience"]) == 8 and len(asked) == 1
+    new_ids = ({comp["id"] for comp in wider["similar_audience"]}
+               - {comp["id"] for comp in first["similar_audience"]})
     assert set(asked[0]) == new_ids
 
 

@@ -127,7 +127,7 @@ def _cosine(model, first: str, second: str) -> float:
 def test_similar_gives_stored_comps_with_explanations(client, conforms, trained):
     from tests.service import seed
 
-    response = client.get("/v1/titles/svc-kr1/similar?k=3")
+    response = client.get("/v1/titles/svc-kr1/similar?k=3&basis=audience")
     body = conforms(response, "/v1/titles/{title_id}/similar")
     assert response.status_code == 200
     assert body["model_version"] == trained["version"]
@@ -138,16 +138,38 @@ def test_similar_gives_stored_comps_with_explanations(client, conforms, trained)
     assert [comp["score"] for comp in comps] == pytest.approx([score for _, score in expected], abs=1e-5)
     assert [comp["rank"] for comp in comps] == [1, 2, 3]
     assert all(comp["source"] == "stored" for comp in comps)
-    tags = {row[0]: set(row[6]) for row in seed._TITLES}
+    index = model.content.index
+    tags = {t.id: {name for name, _ in t.tags} for t in index.titles}
     genres = {row[0]: set(row[4]) for row in seed._TITLES}
     for comp in comps:
+        # Audience comps are explained like content comps: the vocabulary tags both carry.
         assert set(comp["shared_tags"]) == tags["svc-kr1"] & tags[comp["id"]]
-        assert set(comp["shared_genres"]) == genres["svc-kr1"] & genres[comp["id"]]
+        shared = genres["svc-kr1"] & genres[comp["id"]]
+        assert {g.lower() for g in comp["shared_genres"]} == {g.lower() for g in shared}
+        own = index.titles[index.position["svc-kr1"]]
+        assert comp["why"] == index.explain(own, index.position[comp["id"]])["why"]
     assert body["warnings"] == []
 
 
+def test_similar_by_content_is_the_default_and_says_why(client, conforms, trained):
+    response = client.get("/v1/titles/svc-kr1/similar?k=4")
+    body = conforms(response, "/v1/titles/{title_id}/similar")
+    assert response.status_code == 200
+    content = _model(trained).content
+    expected = content.similar_to_title("svc-kr1", 4)
+    assert [comp["id"] for comp in body["similar"]] == [comp["id"] for comp in expected]
+    scores = [comp["score"] for comp in body["similar"]]
+    assert scores == pytest.approx([c["score"] for c in expected], abs=1e-5)
+    for served, computed in zip(body["similar"], expected, strict=True):
+        assert served["why"] == computed["why"] and served["why"].endswith(".")
+        assert served["shared_tags_by_facet"] == computed["shared_tags_by_facet"]
+    bad = client.get("/v1/titles/svc-kr1/similar?basis=country")
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "basis"
+
+
 def test_similar_fills_up_from_the_vector_index_with_exact_cosines(client, conforms, trained):
-    body = conforms(client.get("/v1/titles/svc-kr1/similar?k=6"), "/v1/titles/{title_id}/similar")
+    body = conforms(client.get("/v1/titles/svc-kr1/similar?k=6&basis=audience"),
+                    "/v1/titles/{title_id}/similar")
     comps = body["similar"]
     assert len(comps) == 6
     assert [comp["source"] for comp in comps] == ["stored"] * 3 + ["vector_index"] * 3
@@ -160,10 +182,10 @@ def test_similar_fills_up_from_the_vector_index_with_exact_cosines(client, confo
 
 
 def test_similar_filters_by_type_and_country(client, conforms, trained):
-    movies = conforms(client.get("/v1/titles/svc-kr1/similar?k=4&type=movie"),
+    movies = conforms(client.get("/v1/titles/svc-kr1/similar?k=4&type=movie&basis=audience"),
                       "/v1/titles/{title_id}/similar")
     assert len(movies["similar"]) == 4 and {comp["kind"] for comp in movies["similar"]} == {"movie"}
-    charted = conforms(client.get("/v1/titles/svc-sp1/similar?k=5&country=jp"),
+    charted = conforms(client.get("/v1/titles/svc-sp1/similar?k=5&country=jp&basis=audience"),
                        "/v1/titles/{title_id}/similar")
     # Only svc-kr1, svc-kr2 and svc-sp4 charted in Japan.
     model = _model(trained)
@@ -184,13 +206,14 @@ def test_cached_comps_follow_a_retrain(client, seeded_graph, app, trained):
     from graph.embeddings import write_embeddings
     from training.train import top_k_comps
 
-    first = client.get("/v1/titles/svc-kr1/similar?k=3").get_json()
-    assert client.get("/v1/titles/svc-kr1/similar?k=3").get_json() == first  # served from the cache
+    first = client.get("/v1/titles/svc-kr1/similar?k=3&basis=audience").get_json()
+    # Served from the cache:
+    assert client.get("/v1/titles/svc-kr1/similar?k=3&basis=audience").get_json() == first
     assert app.extensions["titlegraph.answers"].hits >= 1
     model = _model(trained)
     comps = top_k_comps(model.title_ids, model.title_embeddings, 3)
     write_embeddings(seeded_graph, "retrain-v2", model.title_ids, model.title_embeddings, comps)
     time.sleep(app.extensions["titlegraph.settings"].reload_interval + 0.1)
-    second = client.get("/v1/titles/svc-kr1/similar?k=3").get_json()
+    second = client.get("/v1/titles/svc-kr1/similar?k=3&basis=audience").get_json()
     assert second["model_version"] == "retrain-v2"
     assert [comp["id"] for comp in second["similar"]] == [comp["id"] for comp in first["similar"]]

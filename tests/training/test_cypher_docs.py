@@ -26,22 +26,19 @@ def test_documented_comps_queries_run_and_agree(clean_graph, settings, snapshot,
         echo=lambda _: None,
     ).name
     blocks = BLOCK.findall((PROJECT_ROOT / "docs" / "cypher_embeddings.md").read_text())
-    assert len(blocks) == 6
+    assert len(blocks) == 7
     results = []
     for params, query in blocks:
         records, _, _ = clean_graph.execute_query(query, **json.loads(params))
         assert records, f"no rows from:\n{query}"
         results.append([r.data() for r in records])
-    by_index, by_country, similar, shows, charted, versions = results
+    by_index, by_country, content, similar, shows, charted, versions = results
     assert [r["id"] for r in by_index][:3] == [r["id"] for r in similar][:3]
     assert all(r["id"].startswith("t0-") for r in by_country)  # t0-* are the US titles
+    assert all(r["why"] for r in content) and [r["rank"] for r in content] == list(range(1, len(content) + 1))
     assert all(r["id"].startswith("t2-") for r in shows)
     assert all(r["weeks"] == 1 for r in charted)
-    assert versions == [
-        {
-            "current": version,
-            "dimensions": tiny_config.out,
-            "edge_version": version,
-            "edges": len(snapshot.titles) * tiny_config.comps_k,
-        }
-    ]
+    assert [(r["current"], r["dimensions"], r["edge_version"], r["basis"]) for r in versions] == [
+        (version, tiny_config.out, version, "audience"), (version, tiny_config.out, version, "content")]
+    assert versions[0]["edges"] == len(snapshot.titles) * tiny_config.comps_k
+    assert 0 < versions[1]["edges"] <= len(snapshot.titles) * (len(snapshot.titles) - 1)

@@ -90,7 +90,9 @@ def test_retrain_replaces_embeddings_index_and_similar_to(
     titles = len(snapshot.titles)
     assert graph_embeddings.vector_index_dimensions(driver) == tiny_config.out
     assert graph_embeddings.current_version(driver) == first.name
-    assert graph_embeddings.similar_to_counts(driver) == {first.name: titles * tiny_config.comps_k}
+    audience_edges = graph_embeddings.similar_to_counts(driver, basis="audience")
+    assert audience_edges == {first.name: titles * tiny_config.comps_k}
+    assert set(graph_embeddings.similar_to_counts(driver)) == {first.name}
     records, _, _ = driver.execute_query(COUNT_EMBEDDED)
     assert records[0]["n"] == titles and records[0]["versions"] == [first.name]
     comps = graph_embeddings.similar_titles(driver, "t0-00", k=10)
@@ -108,7 +110,9 @@ def test_retrain_replaces_embeddings_index_and_similar_to(
     second = run_training(local, driver, wider, progress=False, echo=lambda _: None)
     assert second.name != first.name
     assert graph_embeddings.current_version(driver) == second.name
-    assert graph_embeddings.similar_to_counts(driver) == {second.name: titles * tiny_config.comps_k}
+    audience_edges = graph_embeddings.similar_to_counts(driver, basis="audience")
+    assert audience_edges == {second.name: titles * tiny_config.comps_k}
+    assert set(graph_embeddings.similar_to_counts(driver)) == {second.name}
     assert graph_embeddings.vector_index_dimensions(driver) == 12
     records, _, _ = driver.execute_query(COUNT_EMBEDDED)
     assert records[0]["n"] == titles and records[0]["versions"] == [second.name]
@@ -148,7 +152,9 @@ def test_interrupted_write_leaves_the_previous_version_in_force(tiny_graph, sett
     assert records[0]["versions"] == [first.name]
     # The next complete write removes the stale staging and edges.
     second = run_training(local, driver, tiny_config, progress=False, echo=lambda _: None)
-    assert graph_embeddings.similar_to_counts(driver) == {second.name: len(ids) * tiny_config.comps_k}
+    audience_edges = graph_embeddings.similar_to_counts(driver, basis="audience")
+    assert audience_edges == {second.name: len(ids) * tiny_config.comps_k}
+    assert set(graph_embeddings.similar_to_counts(driver)) == {second.name}
     records, _, _ = driver.execute_query(
         "MATCH (t:Title) WHERE t.embedding_staged IS NOT NULL RETURN count(t) AS n"
     )

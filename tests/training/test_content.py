@@ -1,0 +1,182 @@
+"""Content comps: franchise and work keys, the marketer's rules, explanations, tagging, the
+vocabulary files, and the save/load round trip. Tiny synthetic catalogs, no database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training.content import ContentIndex, ContentTitle, ContentWeights, audience_class, why_sentence
+from training.franchise import franchise_key, franchise_pairs, work_key
+from training.tagging import TagAssigner, TitleText, fit_thresholds, precision_recall_at
+from training.vocabulary import FACETS, TagDefinition, Vocabulary, load_tag_labels, load_vocabulary
+
+
+@pytest.mark.parametrize(
+    "title, key",
+    [
+        ("Narcos: Mexico", "narcos"),
+        ("Narcos", "narcos"),
+        ("The Kissing Booth 2", "the kissing booth"),
+        ("Pokémon the Movie: I Choose You!", "pokemon"),
+        ("Tremors 4: The Legend Begins", "tremors"),
+        ("Love", None),
+        ("Sacred Games (Season 2)", "sacred games"),
+    ],
+)
+def test_franchise_key_is_the_name_before_subtitles_and_sequel_marks(title, key):
+    assert franchise_key(title) == key
+
+
+def test_language_versions_are_one_work_and_not_a_franchise_pair():
+    assert work_key("Baahubali: The Beginning (Hindi Version)", "movie") == work_key(
+        "Baahubali: The Beginning (Tamil Version)", "movie"
+    )
+    pairs = franchise_pairs(
+        ["a", "b", "c"],
+        [
+            "Baahubali: The Beginning (Hindi Version)",
+            "Baahubali: The Beginning (Tamil Version)",
+            "Baahubali 2: The Conclusion",
+        ],
+        ["movie", "movie", "movie"],
+    )
+    assert pairs == [("a", "c"), ("b", "c")]
+
+
+def _vector(*weights: float) -> np.ndarray:
+    vector = np.zeros(8, dtype=np.float32)
+    vector[: len(weights)] = weights
+    return vector
+
+
+def _catalog():
+    """An adult crime drama, look-alikes of every kind the rules must handle."""
+    titles = [
+        ContentTitle(
+            "t0", "Cartel Story", "show", "TV-MA", ["Crime TV Shows"], [("drug cartel", 1.0)], ["ana"]
+        ),
+        ContentTitle("t1", "Little Cartel Pals", "show", "TV-Y7", ["Kids' TV"], [("drug cartel", 0.5)]),
+        ContentTitle("t2", "Cartel Wars", "show", "TV-MA", ["Crime TV Shows"], [("drug cartel", 1.0)]),
+        ContentTitle(
+            "t3", "Cartel Wars: Part 2", "show", "TV-MA", ["Crime TV Shows"], [("drug cartel", 1.0)]
+        ),
+        ContentTitle(
+            "t4", "Cartel Wars: Origins", "show", "TV-MA", ["Crime TV Shows"], [("drug cartel", 1.0)]
+        ),
+        ContentTitle("t5", "Cartel Story", "show", "TV-MA", ["Crime TV Shows"], [("drug cartel", 1.0)]),
+        ContentTitle(
+            "t6", "Border Town", "show", "TV-MA", ["Crime TV Shows"], [("drug cartel", 0.8)], ["ana"]
+        ),
+        ContentTitle("t7", "Baking Friends", "show", "TV-G", ["Reality TV"], [("baking", 1.0)]),
+    ]
+    vectors = np.stack(
+        [
+            _vector(1, 0.1),
+            _vector(1, 0.12),
+            _vector(1, 0.2),
+            _vector(1, 0.21),
+            _vector(1, 0.22),
+            _vector(1, 0.1),
+            _vector(1, 0.5),
+            _vector(0, 0, 1),
+        ]
+    )
+    facets = {"drug cartel": "subject", "baking": "subject"}
+    return ContentIndex(titles, vectors, facets, ContentWeights())
+
+
+def test_rules_keep_kids_titles_duplicates_and_a_third_franchise_entry_out():
+    index = _catalog()
+    comps = [index.ids[j] for j, _ in index.comps_of("t0", k=6)]
+    assert "t1" not in comps, "a children's title among an adult drama's comps"
+    assert "t5" not in comps, "the same work listed twice"
+    assert sum(c in comps for c in ("t2", "t3", "t4")) == 2, "at most two titles of one franchise"
+    assert comps[:2] == ["t6", "t2"] or comps[0] in ("t2", "t6")
+
+
+def test_kids_titles_keep_family_but_not_adult_comps():
+    assert audience_class("TV-Y7", []) == "kids"
+    assert audience_class(None, ["Children & Family Movies"]) == "family"
+    index = _catalog()
+    comps = [index.ids[j] for j, _ in index.comps_of("t1", k=7)]
+    assert comps == ["t7"], "only the family title may sit beside a children's title here"
+
+
+def test_shared_people_raise_a_comp_and_are_explained():
+    index = _catalog()
+    without = index.reweighted(ContentWeights(people=0.0))
+    rank_with = [index.ids[j] for j, _ in index.comps_of("t0", k=6)].index("t6")
+    rank_without = [without.ids[j] for j, _ in without.comps_of("t0", k=6)].index("t6")
+    assert rank_with < rank_without
+    why = index.explain(index.titles[0], index.position["t6"])
+    assert why["shared_tags_by_facet"] == {"subject": ["drug cartel"]}
+    assert why["shared_people"] == ["Ana"]
+    assert why["why"] == "Both about drug cartel; both listed as Crime TV Shows; shared cast or crew: Ana."
+
+
+def test_why_sentence_names_each_facet_in_words():
+    sentence = why_sentence({"mood": ["gritty"], "setting": ["colombia"]}, [], [])
+    assert sentence == "Gritty in tone; both set in colombia."
+    assert why_sentence({}, [], []) == "Similar summary."
+
+
+def test_a_saved_index_loads_with_the_same_comps(tmp_path):
+    index = _catalog()
+    index.save(tmp_path)
+    loaded = ContentIndex.load(tmp_path)
+    for title_id in index.ids:
+        assert [j for j, _ in loaded.comps_of(title_id, k=5)] == [j for j, _ in index.comps_of(title_id, k=5)]
+
+
+def _tiny_vocabulary() -> Vocabulary:
+    tags = (
+        TagDefinition("heist", "subject", "thieves rob a bank", ("heist", "robbery"), ()),
+        TagDefinition("docuseries", "format", "a documentary series", (), ("Docuseries",)),
+        TagDefinition("kids", "audience", "for young children", (), ()),
+        TagDefinition("romance", "subject", "two people fall in love", (), ()),
+    )
+    return Vocabulary(tags, "test")
+
+
+def test_tagging_uses_similarity_keywords_genres_and_ratings():
+    vocabulary = _tiny_vocabulary()
+    definitions = np.eye(4, dtype=np.float32)
+    assigner = TagAssigner(vocabulary, definitions, dict.fromkeys(FACETS, 0.5))
+    summaries = np.array([[0.3, 0, 0, 0.9], [0, 0, 0, 0.1]], dtype=np.float32)
+    titles = [
+        TitleText("The Big Heist", "A robbery goes wrong.", ["Dramas"], "TV-MA"),
+        TitleText("Tiny Tales", "Stories.", ["Docuseries"], "TV-Y"),
+    ]
+    scores = assigner.scores(summaries, titles)
+    assert scores[0, 0] == pytest.approx(0.3 + 0.15)  # cosine plus the keyword bonus
+    assert scores[1, 1] == 1.0 and scores[1, 2] == 1.0  # genre and rating are decisive
+    tags = assigner.select(scores)
+    assert [name for name, _ in tags[0]][0] == "romance"
+    assert len(tags[0]) == 3, "titles keep at least three tags"
+    assert {"docuseries", "kids"} <= {name for name, _ in tags[1]}
+
+
+def test_thresholds_fitted_on_labels_improve_precision():
+    vocabulary = _tiny_vocabulary()
+    assigner = TagAssigner(vocabulary, np.eye(4, dtype=np.float32), dict.fromkeys(FACETS, 0.0))
+    rng = np.random.default_rng(0)
+    truth = rng.random((60, 4)) < 0.3
+    scores = np.where(truth, 0.55, 0.25) + rng.normal(0, 0.03, truth.shape)
+    labels = [{vocabulary.names[c] for c in np.flatnonzero(row)} for row in truth]
+    before = precision_recall_at(assigner.select(scores.astype(np.float32)), labels)
+    assigner.thresholds = fit_thresholds(assigner, scores, labels)
+    after = precision_recall_at(assigner.select(scores.astype(np.float32)), labels)
+    assert 0.3 < assigner.thresholds["subject"] < 0.55
+    assert after["precision_at_5"] > before["precision_at_5"]
+
+
+def test_the_committed_vocabulary_and_labels_are_usable():
+    vocabulary = load_vocabulary()
+    assert 300 <= len(vocabulary.tags) <= 800
+    assert {tag.facet for tag in vocabulary.tags} == set(FACETS)
+    assert all(tag.definition for tag in vocabulary.tags)
+    labels = load_tag_labels()
+    assert len(labels) >= 150
+    unknown = {name for tags in labels.values() for name in tags} - set(vocabulary.names)
+    assert not unknown, f"labels use tags outside the vocabulary: {sorted(unknown)[:5]}"

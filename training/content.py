@@ -1,0 +1,329 @@
+"""Content comps: what a title is like (story, theme, tone, audience age, format), never where it
+was made or charted.
+
+A title's content vector joins unit blocks, each scaled by the square root of its weight, so one
+dot product is the weighted sum of the block cosines:
+- summary: the sentence-encoder vector of the summary alone (the title's words would pair
+  "Stranger Things" with "The Stranger"),
+- tags: the curated vocabulary tags with their weights, idf-scaled,
+- genres: idf-scaled genre labels (both catalogs' vocabularies),
+- kind: series or film.
+The best candidates by that score then gain a bonus for shared cast and crew (sequels and
+spin-offs share people), and a marketer's rules shape the list: no children's titles for an
+adult or teen title and no adult titles for a children's one (family content may sit beside
+either), at most two titles of one franchise, one entry per work. Weights are chosen on the
+validation half of the franchise pairs (training/comps_eval.py) and stored with the model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from training.franchise import franchise_key, work_key
+from training.vectors import unit_rows
+
+KIDS_RATINGS = frozenset({"TV-Y", "TV-Y7", "TV-Y7-FV"})
+FAMILY_RATINGS = frozenset({"TV-G", "G"})
+ADULT_RATINGS = frozenset({"TV-MA", "R", "NC-17"})
+KIDS_GENRES = frozenset({"kids' tv"})
+FAMILY_GENRES = frozenset({"children & family movies", "family"})
+FRANCHISE_CAP = 2
+CANDIDATES = 200
+
+
+@dataclass
+class ContentWeights:
+    """Weights of the content score's parts (validation-chosen; defaults are the search's start).
+
+    Args:
+        summary: summary sentence-vector cosine (default 0.55).
+        tags: curated-tag cosine (default 0.2).
+        genres: genre cosine (default 0.2).
+        kind: same kind, series or film (default 0.05).
+        people: bonus per shared person, up to three (default 0.05 each).
+    """
+
+    summary: float = 0.55
+    tags: float = 0.2
+    genres: float = 0.2
+    kind: float = 0.05
+    people: float = 0.05
+
+
+@dataclass
+class ContentTitle:
+    """What content comps read of a title."""
+
+    id: str
+    title: str
+    kind: str
+    rating: str | None
+    genres: list[str]
+    tags: list[tuple[str, float]]
+    people: list[str] = field(default_factory=list)
+    year: int | None = None
+
+
+def audience_class(rating: str | None, genres: Sequence[str]) -> str:
+    """'kids', 'family', 'adult' or 'general', from the rating first, then the genres."""
+    lowered = {genre.lower() for genre in genres}
+    if rating in KIDS_RATINGS or lowered & KIDS_GENRES:
+        return "kids"
+    if rating in FAMILY_RATINGS or lowered & FAMILY_GENRES:
+        return "family"
+    if rating in ADULT_RATINGS:
+        return "adult"
+    return "general"
+
+
+def audiences_mix(first: str, second: str) -> bool:
+    """False for children's titles beside adult or teen ones (family content mixes with both)."""
+    if first == "kids":
+        return second != "adult"
+    if second == "kids":
+        return first in ("kids", "family")
+    return True
+
+
+def _idf_rows(
+    items: Sequence[Sequence[tuple[str, float]]], vocabulary: list[str], idf: dict[str, float]
+) -> np.ndarray:
+    column = {name: position for position, name in enumerate(vocabulary)}
+    matrix = np.zeros((len(items), len(vocabulary)), dtype=np.float32)
+    for row, entries in enumerate(items):
+        for name, weight in entries:
+            if name in column:
+                matrix[row, column[name]] = weight * idf.get(name, 1.0)
+    return unit_rows(matrix)
+
+
+class ContentIndex:
+    """The content vectors of the catalog and what the rules and explanations need.
+
+    Args:
+        titles: the catalog titles, in index order.
+        summary_vectors: their unit summary sentence vectors.
+        tag_facets: tag name -> facet, for the vocabulary the tags come from.
+        weights: the score's weights.
+    """
+
+    def __init__(
+        self,
+        titles: Sequence[ContentTitle],
+        summary_vectors: np.ndarray,
+        tag_facets: dict[str, str],
+        weights: ContentWeights | None = None,
+        genre_idf: dict[str, float] | None = None,
+        tag_idf: dict[str, float] | None = None,
+    ) -> None:
+        self.titles = list(titles)
+        self.weights = weights or ContentWeights()
+        self.tag_facets = dict(tag_facets)
+        self.summary_vectors = unit_rows(summary_vectors)
+        count = max(1, len(self.titles))
+        self.genre_idf = genre_idf or _idf(
+            Counter(g.lower() for t in self.titles for g in set(t.genres)), count
+        )
+        self.tag_idf = tag_idf or _idf(Counter(name for t in self.titles for name, _ in t.tags), count)
+        self.genre_vocabulary = sorted(self.genre_idf)
+        self.tag_vocabulary = sorted(self.tag_facets)
+        self.ids = [t.id for t in self.titles]
+        self.position = {title_id: i for i, title_id in enumerate(self.ids)}
+        self.audience = [audience_class(t.rating, t.genres) for t in self.titles]
+        self.franchise = [franchise_key(t.title) for t in self.titles]
+        self.work = [work_key(t.title, t.kind) for t in self.titles]
+        self.people = [frozenset(t.people) for t in self.titles]
+        self.matrix = self.vectors(self.titles, self.summary_vectors)
+
+    def reweighted(self, weights: ContentWeights) -> ContentIndex:
+        """The same catalog scored with other weights."""
+        return ContentIndex(
+            self.titles,
+            self.summary_vectors,
+            self.tag_facets,
+            weights,
+            genre_idf=self.genre_idf,
+            tag_idf=self.tag_idf,
+        )
+
+    def vectors(self, titles: Sequence[ContentTitle], summary_vectors: np.ndarray) -> np.ndarray:
+        """Content vectors of titles (catalog or new) whose summaries are encoded."""
+        w = self.weights
+        genres = _idf_rows(
+            [[(g.lower(), 1.0) for g in t.genres] for t in titles], self.genre_vocabulary, self.genre_idf
+        )
+        tags = _idf_rows([t.tags for t in titles], self.tag_vocabulary, self.tag_idf)
+        kinds = np.array([[t.kind == "movie", t.kind == "show"] for t in titles], dtype=np.float32)
+        blocks = [
+            math.sqrt(w.summary) * unit_rows(summary_vectors),
+            math.sqrt(w.tags) * tags,
+            math.sqrt(w.genres) * genres,
+            math.sqrt(w.kind) * kinds,
+        ]
+        return np.hstack(blocks).astype(np.float32)
+
+    def comps(
+        self,
+        vector: np.ndarray,
+        title: ContentTitle,
+        k: int = 10,
+        *,
+        self_index: int | None = None,
+        kind: str | None = None,
+        allowed: set[str] | None = None,
+    ) -> list[tuple[int, float]]:
+        """The k best comps (catalog index, score) of one title after the bonus and the rules."""
+        scores = self.matrix @ vector
+        if self_index is not None:
+            scores[self_index] = -np.inf
+        pool = min(len(scores), CANDIDATES + 8 * k)
+        candidates = np.argpartition(-scores, pool - 1)[:pool] if pool else np.array([], dtype=int)
+        people = frozenset(title.people)
+        bonus = np.array(
+            [
+                self.weights.people * min(3, len(people & self.people[j])) if people else 0.0
+                for j in candidates
+            ],
+            dtype=np.float32,
+        )
+        order = sorted(
+            zip(candidates.tolist(), (scores[candidates] + bonus).tolist(), strict=True),
+            key=lambda pair: (-pair[1], self.ids[pair[0]]),
+        )
+        return self.apply_rules(order, title, k, kind=kind, allowed=allowed)
+
+    def apply_rules(
+        self,
+        ranked: Sequence[tuple[int, float]],
+        title: ContentTitle,
+        k: int,
+        *,
+        kind: str | None = None,
+        allowed: set[str] | None = None,
+    ) -> list[tuple[int, float]]:
+        """Keep ranked candidates that pass the audience, franchise and same-work rules."""
+        own_audience = audience_class(title.rating, title.genres)
+        seen_works = {work_key(title.title, title.kind)}
+        franchises: Counter = Counter()
+        kept = []
+        for index, score in ranked:
+            if not math.isfinite(score) or self.work[index] in seen_works:
+                continue
+            if kind is not None and self.titles[index].kind != kind:
+                continue
+            if allowed is not None and self.ids[index] not in allowed:
+                continue
+            if not audiences_mix(own_audience, self.audience[index]):
+                continue
+            franchise = self.franchise[index]
+            if franchise is not None and franchises[franchise] >= FRANCHISE_CAP:
+                continue
+            seen_works.add(self.work[index])
+            franchises[franchise] += 1
+            kept.append((index, float(score)))
+            if len(kept) == k:
+                break
+        return kept
+
+    def comps_of(self, title_id: str, k: int = 10, **filters) -> list[tuple[int, float]]:
+        """Comps of a catalog title."""
+        i = self.position[title_id]
+        return self.comps(self.matrix[i], self.titles[i], k, self_index=i, **filters)
+
+    def explain(self, title: ContentTitle, index: int) -> dict:
+        """Why a comp: the tags (by facet), genres and people both titles share, and a sentence."""
+        comp = self.titles[index]
+        comp_tags = {name for name, _ in comp.tags}
+        shared_tags = [name for name, _ in title.tags if name in comp_tags]
+        comp_genres = {g.lower() for g in comp.genres}
+        shared_genres = _unique_case_insensitive([g for g in title.genres if g.lower() in comp_genres])
+        shared_people = sorted(set(title.people) & set(comp.people))
+        by_facet: dict[str, list[str]] = {}
+        for name in shared_tags:
+            by_facet.setdefault(self.tag_facets.get(name, "subject"), []).append(name)
+        return {
+            "shared_tags": shared_tags,
+            "shared_tags_by_facet": by_facet,
+            "shared_genres": shared_genres,
+            "shared_people": [p.title() for p in shared_people],
+            "why": why_sentence(by_facet, shared_genres, shared_people),
+        }
+
+    def save(self, folder: Path) -> None:
+        """content.npz (summary vectors) and content.json (titles, weights, vocabularies)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez(folder / "content.npz", summary_vectors=self.summary_vectors.astype(np.float16))
+        (folder / "content.json").write_text(
+            json.dumps(
+                {
+                    "weights": asdict(self.weights),
+                    "tag_facets": self.tag_facets,
+                    "genre_idf": self.genre_idf,
+                    "tag_idf": self.tag_idf,
+                    "titles": [asdict(t) for t in self.titles],
+                }
+            )
+        )
+
+    @classmethod
+    def load(cls, folder: Path) -> ContentIndex:
+        """The index a bundle saved."""
+        stored = json.loads((folder / "content.json").read_text())
+        with np.load(folder / "content.npz") as arrays:
+            vectors = arrays["summary_vectors"].astype(np.float32)
+        titles = [ContentTitle(**dict(t, tags=[tuple(pair) for pair in t["tags"]])) for t in stored["titles"]]
+        return cls(
+            titles,
+            vectors,
+            stored["tag_facets"],
+            ContentWeights(**stored["weights"]),
+            genre_idf=stored["genre_idf"],
+            tag_idf=stored["tag_idf"],
+        )
+
+
+def _idf(counts: Counter, total: int) -> dict[str, float]:
+    return {name: math.log((1 + total) / (1 + count)) + 1.0 for name, count in counts.items()}
+
+
+def _unique_case_insensitive(names: Sequence[str]) -> list[str]:
+    seen, unique = set(), []
+    # Netflix's labels ("Crime TV Shows") read better than the JustWatch ones ("crime"): first.
+    for name in sorted(names, key=lambda n: (n.islower(), n)):
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            unique.append(name)
+    return unique
+
+
+_FACET_PHRASES = (
+    ("subject", "both about {}"),
+    ("mood", "{} in tone"),
+    ("setting", "both set in {}"),
+    ("format", "both {}"),
+    ("audience", "same audience: {}"),
+)
+
+
+def why_sentence(by_facet: dict[str, list[str]], genres: Sequence[str], people: Sequence[str]) -> str:
+    """A plain sentence: "Both about drug cartel, true story; gritty in tone; both Crime TV Shows"."""
+    parts = [
+        phrase.format(", ".join(by_facet[facet][:4]))
+        for facet, phrase in _FACET_PHRASES
+        if by_facet.get(facet)
+    ]
+    if genres:
+        parts.append("both listed as " + ", ".join(genres[:3]))
+    if people:
+        parts.append("shared cast or crew: " + ", ".join(p.title() for p in people[:3]))
+    if not parts:
+        return "Similar summary."
+    sentence = "; ".join(parts)
+    return sentence[0].upper() + sentence[1:] + "."

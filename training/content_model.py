@@ -1,0 +1,123 @@
+"""The content comps model of a bundle: the catalog's content index, the tagger, and the sentence
+encoder that describes a new title (inference only; `content_fit` builds it)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from training.content import ContentIndex, ContentTitle
+from training.features import MiniLmEncoder
+from training.tagging import TagAssigner, TitleText
+from training.vocabulary import VOCABULARY_PATH, load_vocabulary
+
+FOLDER = "content"
+
+
+def summary_text(title: str, summary: str | None) -> str:
+    """What the content encoder reads: the summary alone (a title's words are not its story)."""
+    return summary.strip() if summary and summary.strip() else title
+
+
+class ContentModel:
+    """Content comps for catalog titles and for new ones.
+
+    Args:
+        index: the catalog's content index.
+        assigner: the fitted tagger.
+        encoder: the sentence encoder of summaries.
+    """
+
+    def __init__(self, index: ContentIndex, assigner: TagAssigner, encoder: MiniLmEncoder) -> None:
+        self.index = index
+        self.assigner = assigner
+        self.encoder = encoder
+
+    def describe(
+        self,
+        *,
+        title: str,
+        kind: str,
+        summary: str | None,
+        genres: Sequence[str],
+        rating: str | None = None,
+        people: Sequence[str] = (),
+        year: int | None = None,
+    ) -> tuple[ContentTitle, np.ndarray]:
+        """A new title as the content index sees it: its tags and its content vector."""
+        summary_vector = self.encoder.transform([summary_text(title, summary)])
+        tags = self.assigner.assign(summary_vector, [TitleText(title, summary, genres, rating)])[0]
+        described = ContentTitle(
+            id="",
+            title=title,
+            kind=kind,
+            rating=rating,
+            genres=list(genres),
+            tags=tags,
+            people=list(people),
+            year=year,
+        )
+        return described, self.index.vectors([described], summary_vector)[0]
+
+    def similar(
+        self,
+        described: ContentTitle,
+        vector: np.ndarray,
+        k: int = 10,
+        *,
+        kind: str | None = None,
+        self_index: int | None = None,
+    ) -> list[dict]:
+        """Comps with their explanation, best first."""
+        hits = self.index.comps(vector, described, k, kind=kind, self_index=self_index)
+        return [
+            self.comp_entry(described, index, score, rank)
+            for rank, (index, score) in enumerate(hits, start=1)
+        ]
+
+    def comp_entry(self, described: ContentTitle, index: int, score: float, rank: int) -> dict:
+        """One comp as the API and the write-back give it."""
+        comp = self.index.titles[index]
+        return {
+            "id": comp.id,
+            "title": comp.title,
+            "kind": comp.kind,
+            "year": comp.year,
+            "score": round(float(score), 6),
+            "rank": rank,
+            **self.index.explain(described, index),
+        }
+
+    def similar_to_title(self, title_id: str, k: int = 10, *, kind: str | None = None) -> list[dict]:
+        """Comps of a catalog title."""
+        position = self.index.position[title_id]
+        return self.similar(
+            self.index.titles[position], self.index.matrix[position], k, kind=kind, self_index=position
+        )
+
+    def save(self, folder: Path) -> None:
+        """content/: the index, the tagger's definition vectors and thresholds, the vocabulary file."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.index.save(folder)
+        shutil.copyfile(VOCABULARY_PATH, folder / "tag_vocabulary.csv")
+        np.save(folder / "tag_definitions.npy", self.assigner.definition_vectors)
+        (folder / "tagging.json").write_text(
+            json.dumps(
+                {"thresholds": self.assigner.thresholds, "vocabulary": self.assigner.vocabulary.version}
+            )
+        )
+
+    @classmethod
+    def load(cls, folder: Path) -> ContentModel:
+        """The content model a bundle saved (the encoder's weights come from its package)."""
+        stored = json.loads((folder / "tagging.json").read_text())
+        assigner = TagAssigner(
+            load_vocabulary(folder / "tag_vocabulary.csv"),
+            np.load(folder / "tag_definitions.npy"),
+            stored["thresholds"],
+        )
+        return cls(ContentIndex.load(folder), assigner, MiniLmEncoder(cache_dir=None))

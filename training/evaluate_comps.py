@@ -1,0 +1,290 @@
+"""`titlegraph evaluate-comps`: how good are content comps, measured three ways, against baselines
+in the same run, and written to docs/evaluation.md between the `comps` markers.
+
+- Franchise recovery: pairs of titles of one franchise found from the names (training.franchise),
+  split by franchise into a validation half (weights are chosen there) and a test half.
+- The committed judgment set (training/resources/comps_judgments.csv): per anchor, titles a
+  marketer names as comps and near misses; hits@10 and pairwise accuracy (a good comp scored
+  above a wrong one). Read once, after the weights are chosen.
+- A side-by-side table of top-5 lists, so a reader can judge.
+Every method's top 10 passes the same rules (one entry per work, audience age, two per
+franchise), so the measures compare the similarity, not the rules.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from training.content import ContentIndex, ContentWeights
+from training.content_model import summary_text
+from training.evaluate import write_report
+from training.franchise import franchise_key, franchise_pairs
+from training.vectors import unit_rows
+from training.vocabulary import RESOURCES
+
+MARK_START, MARK_END = "<!-- comps:start -->", "<!-- comps:end -->"
+JUDGMENTS_PATH = RESOURCES / "comps_judgments.csv"
+K = 10
+POOL = 300
+Scorer = Callable[[int], np.ndarray]
+
+
+def load_judgments(path: Path = JUDGMENTS_PATH) -> dict[str, dict[str, set[str]]]:
+    """anchor id -> {"good": ids, "wrong": ids}."""
+    judged: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"good": set(), "wrong": set()})
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            judged[row["anchor_id"]][row["label"]].add(row["comp_id"])
+    return dict(judged)
+
+
+def split_pairs(index: ContentIndex) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Franchise pairs (as index pairs) split by franchise: validation, test."""
+    titles = index.titles
+    pairs = franchise_pairs(index.ids, [t.title for t in titles], [t.kind for t in titles])
+    validation, test = [], []
+    for first, second in pairs:
+        a, b = index.position[first], index.position[second]
+        key = franchise_key(titles[a].title) or ""
+        (validation if zlib.crc32(key.encode()) % 2 == 0 else test).append((a, b))
+    return validation, test
+
+
+def top_ids(index: ContentIndex, scorer: Scorer, anchor: int, k: int = K) -> list[int]:
+    """A method's top k for an anchor after the shared rules."""
+    scores = scorer(anchor).astype(np.float32)
+    scores[anchor] = -np.inf
+    size = min(POOL, len(scores) - 1)
+    pool = np.argpartition(-scores, size)[: size + 1]
+    pairs = zip(pool.tolist(), scores[pool].tolist(), strict=True)
+    ranked = sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
+    return [j for j, _ in index.apply_rules(ranked, index.titles[anchor], k)]
+
+
+def franchise_recall(index: ContentIndex, scorer: Scorer, pairs: list[tuple[int, int]]) -> float:
+    """Share of franchise pairs (each direction) whose partner is in the anchor's top 10."""
+    tops: dict[int, set[int]] = {}
+    found = 0
+    for a, b in pairs:
+        for anchor, partner in ((a, b), (b, a)):
+            if anchor not in tops:
+                tops[anchor] = set(top_ids(index, scorer, anchor))
+            found += partner in tops[anchor]
+    return found / max(1, 2 * len(pairs))
+
+
+def judged_measures(index: ContentIndex, scorer: Scorer, judged: dict) -> dict:
+    """hits@10 (share of good comps in the top 10, up to 10) and pairwise accuracy (good > wrong)."""
+    hits, pairwise = [], []
+    for anchor_id, labels in judged.items():
+        if anchor_id not in index.position:
+            continue
+        anchor = index.position[anchor_id]
+        good = [index.position[i] for i in labels["good"] if i in index.position]
+        wrong = [index.position[i] for i in labels["wrong"] if i in index.position]
+        top = set(top_ids(index, scorer, anchor))
+        hits.append(len(top & set(good)) / max(1, min(K, len(good))))
+        scores = scorer(anchor)
+        pairwise += [
+            float(scores[g] > scores[w]) + 0.5 * float(scores[g] == scores[w])
+            for g, w in itertools.product(good, wrong)
+        ]
+    return {"hits@10": float(np.mean(hits)), "pairwise": float(np.mean(pairwise)), "anchors": len(hits)}
+
+
+class Signals:
+    """Matrices every method scores from (one build per run)."""
+
+    def __init__(
+        self, index: ContentIndex, audience_embeddings: np.ndarray | None, summaries: dict[str, str | None]
+    ) -> None:
+        titles = index.titles
+        self.summary = index.summary_vectors
+        self.tfidf = TfidfVectorizer(stop_words="english", min_df=2, sublinear_tf=True).fit_transform(
+            [summary_text(t.title, summaries.get(t.id)) for t in titles]
+        )
+        genre_vocabulary = sorted({g.lower() for t in titles for g in t.genres})
+        column = {g: i for i, g in enumerate(genre_vocabulary)}
+        self.genres = _binary([[column[g.lower()] for g in t.genres] for t in titles], len(genre_vocabulary))
+        self.genre_counts = np.asarray(self.genres.sum(axis=1)).ravel()
+        people = sorted({p for t in titles for p in t.people})
+        person_column = {p: i for i, p in enumerate(people)}
+        self.people = _binary([[person_column[p] for p in t.people] for t in titles], len(people))
+        self.audience = unit_rows(audience_embeddings) if audience_embeddings is not None else None
+
+    def shared_people(self, anchor: int) -> np.ndarray:
+        return np.minimum(3.0, (self.people @ self.people[anchor].T).toarray().ravel())
+
+    def genre_jaccard(self, anchor: int) -> np.ndarray:
+        shared = (self.genres @ self.genres[anchor].T).toarray().ravel()
+        union = self.genre_counts + self.genre_counts[anchor] - shared
+        return np.where(union > 0, shared / np.maximum(union, 1), 0.0)
+
+
+def _binary(rows: list[list[int]], width: int) -> sparse.csr_matrix:
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    data = np.ones(int(indptr[-1]), dtype=np.float32)
+    matrix = sparse.csr_matrix(
+        (data, np.concatenate([np.array(r, dtype=int) for r in rows] + [np.array([], int)]), indptr),
+        shape=(len(rows), max(1, width)),
+    )
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def content_scorer(index: ContentIndex, signals: Signals) -> Scorer:
+    people = index.weights.people
+    return lambda a: index.matrix @ index.matrix[a] + people * signals.shared_people(a)
+
+
+def hybrid_scorer(signals: Signals, text: float, genre: float, people: float) -> Scorer:
+    return lambda a: (
+        text * (signals.summary @ signals.summary[a])
+        + genre * signals.genre_jaccard(a)
+        + people * signals.shared_people(a) / 3.0
+    )
+
+
+def choose_weights(
+    index: ContentIndex, signals: Signals, validation, echo=print
+) -> tuple[ContentWeights, list]:
+    """Grid search of the content weights on validation franchise pairs (recall@10)."""
+    tried = []
+    for summary, tags, genres, people in itertools.product(
+        (0.45, 0.6), (0.15, 0.3), (0.15, 0.3), (0.0, 0.05)
+    ):
+        weights = ContentWeights(summary=summary, tags=tags, genres=genres, kind=0.05, people=people)
+        candidate = index.reweighted(weights)
+        tried.append((franchise_recall(candidate, content_scorer(candidate, signals), validation), weights))
+    tried.sort(key=lambda pair: -pair[0])
+    echo(f"comps: best validation recall@10 {tried[0][0]:.3f} with {asdict(tried[0][1])}")
+    return tried[0][1], tried
+
+
+def choose_hybrid(index: ContentIndex, signals: Signals, validation) -> tuple[float, float, float]:
+    """The plain hybrid's weights, fitted the same way."""
+    grid = [(t, g, p) for t, g, p in itertools.product((0.6, 0.8), (0.1, 0.3), (0.0, 0.1, 0.2))]
+    return max(grid, key=lambda w: franchise_recall(index, hybrid_scorer(signals, *w), validation))
+
+
+def run_comps_evaluation(
+    index: ContentIndex,
+    audience_embeddings: np.ndarray | None,
+    summaries: dict[str, str | None],
+    docs_dir: Path,
+    echo=print,
+    validation_limit: int = 300,
+) -> dict:
+    """Choose weights on validation, then measure every method once on test pairs and judgments."""
+    started = time.monotonic()
+    signals = Signals(index, audience_embeddings, summaries)
+    validation, test = split_pairs(index)
+    echo(f"comps: {len(validation)} validation and {len(test)} test franchise pairs")
+    sample = validation[:: max(1, len(validation) // validation_limit)]
+    weights, _ = choose_weights(index, signals, sample, echo)
+    chosen = index.reweighted(weights)
+    hybrid = choose_hybrid(index, signals, sample)
+    methods: dict[str, Scorer] = {
+        "content comps (this model)": content_scorer(chosen, signals),
+        "content comps without shared people": content_scorer(
+            chosen.reweighted(replace(weights, people=0.0)), signals
+        ),
+        "MiniLM kNN on summaries": lambda a: signals.summary @ signals.summary[a],
+        "TF-IDF kNN on summaries": lambda a: (signals.tfidf @ signals.tfidf[a].T).toarray().ravel(),
+        "genre Jaccard": signals.genre_jaccard,
+        f"plain hybrid (text {hybrid[0]}, genres {hybrid[1]}, people {hybrid[2]})": hybrid_scorer(
+            signals, *hybrid
+        ),
+    }
+    if signals.audience is not None:
+        methods["previous model (GraphSAGE audience embedding)"] = lambda a: (
+            signals.audience @ signals.audience[a]
+        )
+    judged = load_judgments()
+    results = {}
+    for name, scorer in methods.items():
+        results[name] = {
+            "franchise_recall@10": franchise_recall(index, scorer, test),
+            **judged_measures(index, scorer, judged),
+        }
+        echo(f"comps: {name}: {results[name]}")
+    side = side_by_side(index, methods, judged)
+    report = {
+        "weights": asdict(weights),
+        "hybrid": hybrid,
+        "validation_pairs": len(sample),
+        "test_pairs": len(test),
+        "methods": results,
+        "side_by_side": side,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    write_report(docs_dir / "evaluation.md", render(report), MARK_START, MARK_END)
+    echo(f"comps evaluation done in {report['seconds']}s: written to {docs_dir / 'evaluation.md'}")
+    return report
+
+
+def side_by_side(index: ContentIndex, methods: dict[str, Scorer], judged: dict, titles: int = 20) -> list:
+    """Top 5 of content comps, audience comps and MiniLM for the first judged anchors."""
+    names = [
+        "content comps (this model)",
+        "previous model (GraphSAGE audience embedding)",
+        "MiniLM kNN on summaries",
+    ]
+    rows = []
+    for anchor_id in sorted(
+        judged, key=lambda i: index.titles[index.position[i]].title if i in index.position else i
+    ):
+        if anchor_id not in index.position or len(rows) == titles:
+            continue
+        anchor = index.position[anchor_id]
+        rows.append(
+            [index.titles[anchor].title]
+            + [
+                ", ".join(index.titles[j].title for j in top_ids(index, methods[name], anchor, 5))
+                for name in names
+                if name in methods
+            ]
+        )
+    return rows
+
+
+def render(report: dict) -> str:
+    """The comps section of docs/evaluation.md, every figure from `report`."""
+    lines = [
+        "## Content comps (issue 12)",
+        "",
+        f"`python -m titlegraph evaluate-comps` ({report['seconds']} s). Weights chosen on "
+        f"{report['validation_pairs']} validation franchise pairs: `{report['weights']}`. Measured once on "
+        f"{report['test_pairs']} test franchise pairs and the committed judgment set "
+        "(`training/resources/comps_judgments.csv`). Every list passes the same rules.",
+        "",
+        "| method | franchise recall@10 | judged hits@10 | judged pairwise accuracy |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, values in report["methods"].items():
+        lines.append(
+            f"| {name} | {values['franchise_recall@10']:.3f} | {values['hits@10']:.3f} | "
+            f"{values['pairwise']:.3f} |"
+        )
+    lines += [
+        "",
+        "Top 5 comps side by side (content, audience, MiniLM baseline):",
+        "",
+        "| title | content comps | audience comps | MiniLM kNN |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        "| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in report["side_by_side"]
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,106 @@
+"""Franchise keys and same-work keys of titles, from their names.
+
+A marketer's top 10 should not spend eight places on one franchise ("Pokémon the Movie: ..."
+eight times), nor list one work twice (the catalog holds ten titles twice). Both are read off
+the title: the franchise key is the name before a subtitle, without sequel markers; the work
+key is the whole normalized name plus the kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from graph.normalize import normalize_title
+
+# "Narcos: Mexico", "Pokémon the Movie - I Choose You", "Sacred Games (Season 2)".
+_SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s|\(|\|)")
+_SEQUEL_TAIL = re.compile(
+    r"(\s+(part|chapter|vol|volume|season|series|book|episode)\s+\w+"
+    r"|\s+(\d+|ii|iii|iv|v|vi|vii|viii|ix|x)"
+    r"|\s+the\s+(movie|series|show|film|musical|special)"
+    r"|\s+(returns|reloaded|begins|forever|again|reborn|unleashed|rising|origins|legacy))+$"
+)
+# Stems this short or this common would join unrelated titles into one "franchise".
+_GENERIC_STEMS = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "love",
+        "home",
+        "life",
+        "family",
+        "us",
+        "it",
+        "you",
+        "me",
+        "we",
+        "her",
+        "him",
+        "my",
+        "our",
+        "the end",
+        "the one",
+        "secrets",
+        "legend",
+        "legends",
+        "stories",
+        "live",
+        "untitled",
+        "christmas",
+        "hero",
+        "heroes",
+        "war",
+        "the movie",
+        "the series",
+        "unknown",
+        "game",
+    }
+)
+
+
+def franchise_key(title: str) -> str | None:
+    """The franchise a title belongs to ("Narcos: Mexico" -> "narcos"), or None when too generic."""
+    head = _SUBTITLE.split(title, maxsplit=1)[0]
+    stem = _SEQUEL_TAIL.sub("", normalize_title(head)).strip()
+    if len(stem) < 4 or stem in _GENERIC_STEMS:
+        return None
+    return stem
+
+
+# "Baahubali: The Beginning (Hindi Version)", "... (English)": one work dubbed into several languages.
+_LANGUAGE_VERSION = re.compile(
+    r"\s*\((?:[^()]*\bversion|english|hindi|tamil|telugu|spanish|french|"
+    r"german|portuguese|japanese|korean|arabic|dubbed|subtitled)\)\s*$",
+    re.IGNORECASE,
+)
+
+
+def work_key(title: str, kind: str) -> str:
+    """Two entries with this key are one work listed twice (same name and kind, or language versions)."""
+    return f"{kind}:{normalize_title(_LANGUAGE_VERSION.sub('', title))}"
+
+
+def franchise_pairs(ids: Sequence[str], titles: Sequence[str], kinds: Sequence[str]) -> list[tuple[str, str]]:
+    """Pairs of different works that share a franchise key, where at least one names a sequel or
+    spin-off (a subtitle or a number), so two unrelated films that share a plain name do not count.
+    """
+    groups: dict[str, list[int]] = defaultdict(list)
+    for position, title in enumerate(titles):
+        key = franchise_key(title)
+        if key is not None:
+            groups[key].append(position)
+    pairs = []
+    for members in groups.values():
+        if len(members) < 2 or len(members) > 12:
+            # Very large groups are catalogues of one brand ("Pokémon", "Barbie"): a handful of
+            # their pairs would dominate the measure, so they are left out of it.
+            continue
+        for i, first in enumerate(members):
+            for second in members[i + 1 :]:
+                if work_key(titles[first], kinds[first]) == work_key(titles[second], kinds[second]):
+                    continue
+                pairs.append((ids[first], ids[second]))
+    return sorted(pairs)
