@@ -32,10 +32,15 @@ def default_resolver(models_dir: Path) -> Path | None:
 
 
 def default_loader(model_dir: Path) -> Any:
-    """Load a TitleModel from its folder (training.predictor)."""
+    """Load a TitleModel from its folder (training.predictor), its sentence encoder included."""
     from training.predictor import TitleModel
 
-    return TitleModel.load(model_dir)
+    model = TitleModel.load(model_dir)
+    if model.content is not None:
+        # The encoder's weights (~160 MB) load now, before the model is swapped in and frozen
+        # out of the collector, not on a worker's first prediction.
+        model.content.warm()
+    return model
 
 
 @dataclass(frozen=True)

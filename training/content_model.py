@@ -99,6 +99,10 @@ class ContentModel:
             self.index.titles[position], self.index.matrix[position], k, kind=kind, self_index=position
         )
 
+    def warm(self) -> None:
+        """Load the sentence encoder's weights now (a service does so before serving)."""
+        self.encoder.transform(["warm up"])
+
     def save(self, folder: Path) -> None:
         """content/: the index, the tagger's definition vectors and thresholds, the vocabulary file."""
         folder.mkdir(parents=True, exist_ok=True)
