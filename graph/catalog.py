@@ -33,6 +33,7 @@ from graph.sources import CatalogTitle
 _SINGLE_PAIR_MAX_YEAR_GAP = 2
 _MULTI_PAIR_MAX_YEAR_GAP = 1
 _CREDITS_PAIR_MIN_SHARED_PEOPLE = 5
+NETFLIX = "Netflix"
 
 # Applied to normalized names, so ": Season 2" has already become " season 2".
 _SEASON_MARKER = re.compile(
@@ -73,6 +74,8 @@ class Title:
     netflix_id: str | None
     justwatch_id: str | None
     chart_only: bool = False
+    # Streaming services that list the title (every title of the Netflix files is on Netflix).
+    services: list[str] = field(default_factory=lambda: [NETFLIX])
 
 
 @dataclass
@@ -286,6 +289,42 @@ def merge_catalogs(
     merged += [_merged_title(title, None) for title in netflix if title.source_id not in paired_ids]
     merged += [_merged_title(None, title) for title in justwatch if title.source_id not in paired_ids]
     return sorted(merged, key=lambda title: title.id)
+
+
+def _service_title(entry: CatalogTitle, service: str) -> Title:
+    """A title known only to another service's catalog."""
+    return Title(
+        id=entry.source_id, title=entry.title, aliases=[entry.title], kind=entry.kind, year=entry.year,
+        summary=entry.summary, summary_netflix="", summary_justwatch="", genres=list(entry.genres),
+        countries=list(entry.countries), directors=list(entry.directors), cast=list(entry.cast),
+        person_ids={}, rating=entry.rating, duration_minutes=entry.duration_minutes,
+        seasons=entry.seasons, date_added=None, imdb_id=None, imdb_score=None, imdb_votes=None,
+        tmdb_popularity=None, tmdb_score=None, netflix_id=None, justwatch_id=None, services=[service])
+
+
+def merge_other_services(titles: list[Title], others: dict[str, list[CatalogTitle]]) -> list[Title]:
+    """Add the other services' catalogs: an entry with the same kind, normalised name (title or
+    alias) and a year at most 2 apart joins the title already there (it gains the service);
+    the others become titles of their own. `others` maps a service name to its entries."""
+    by_key: dict[tuple[str, str], list[Title]] = {}
+    for title in titles:
+        if not title.chart_only:
+            for name in title.aliases or [title.title]:
+                by_key.setdefault((title.kind, normalize_title(name)), []).append(title)
+    added: list[Title] = []
+    for service, entries in others.items():
+        for entry in entries:
+            key = (entry.kind, normalize_title(entry.title))
+            same = [title for title in by_key.get(key, [])
+                    if title.year is None or abs(title.year - entry.year) <= _SINGLE_PAIR_MAX_YEAR_GAP]
+            if same:
+                if service not in same[0].services:
+                    same[0].services.append(service)
+                continue
+            title = _service_title(entry, service)
+            by_key.setdefault(key, []).append(title)
+            added.append(title)
+    return titles + sorted(added, key=lambda title: title.id)
 
 
 def _name_variants(kind: str, name: str, try_article: bool) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ interrupted write leaves the previous version in force:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import neo4j
 import numpy as np
@@ -44,6 +44,7 @@ class TitleRow:
     countries: list[str]
     directors: list[str]
     cast: list[str]
+    services: list[str] = field(default_factory=list)
 
 
 def _read_batches(
@@ -154,13 +155,13 @@ def _run_rows(tx: neo4j.ManagedTransaction, statement: str, rows: list[dict], ve
     tx.run(statement, rows=rows, version=version).consume()
 
 
-def _comp_row(comp: tuple[str, float] | dict, rank: int, basis: str) -> dict:
+def _comp_row(comp: tuple[str, float] | dict, rank: int, basis: str, scope: str) -> dict:
     """A SIMILAR_TO row: (id, score) pairs carry no explanation, dicts carry what they have."""
     if not isinstance(comp, dict):
         comp = {"id": comp[0], "score": comp[1]}
     by_facet = comp.get("shared_tags_by_facet")
     explained = by_facet is not None
-    return {"id": comp["id"], "score": float(comp["score"]), "rank": rank, "basis": basis,
+    return {"id": comp["id"], "score": float(comp["score"]), "rank": rank, "basis": basis, "scope": scope,
             "shared_tags": [tag for tags in by_facet.values() for tag in tags] if explained else None,
             "shared_facets": ([facet for facet, tags in by_facet.items() for _ in tags]
                               if explained else None),
@@ -175,7 +176,7 @@ def write_embeddings(
     embeddings: np.ndarray,
     comps: Sequence[Sequence[tuple[str, float] | dict]],
     *,
-    content_comps: Sequence[Sequence[dict]] | None = None,
+    content_comps: dict[str, Sequence[Sequence[dict]]] | None = None,
     batch_size: int = WRITE_BATCH,
     database: str | None = None,
     progress=None,
@@ -183,8 +184,9 @@ def write_embeddings(
     """Stage, flip and clean (module docstring); return counts of what was written and removed."""
     if len(title_ids) != len(embeddings) or len(title_ids) != len(comps):
         raise ValueError("title_ids, embeddings and comps must have the same length")
-    if content_comps is not None and len(content_comps) != len(title_ids):
-        raise ValueError("content_comps must have one list per title")
+    content_comps = content_comps or {}
+    if any(len(lists) != len(title_ids) for lists in content_comps.values()):
+        raise ValueError("content_comps must have one list per title in each scope")
     dimensions = int(embeddings.shape[1])
     driver.execute_query(queries.MODEL_VERSION_CONSTRAINT, database_=database)
     # Staging left by an interrupted earlier write must not be published with this version.
@@ -198,8 +200,10 @@ def write_embeddings(
             ]
             comp_rows = [
                 {"id": tid,
-                 "comps": [_comp_row(comp, rank, "audience") for rank, comp in enumerate(comps[at], 1)]
-                 + [_comp_row(comp, comp["rank"], "content") for comp in (content_comps or {at: []})[at]]}
+                 "comps": [_comp_row(comp, rank, "audience", "netflix")
+                           for rank, comp in enumerate(comps[at], 1)]
+                 + [_comp_row(comp, comp["rank"], "content", scope)
+                    for scope, lists in content_comps.items() for comp in lists[at]]}
                 for at, tid in enumerate(title_ids[start:stop], start=start)
             ]
             session.execute_write(_run_rows, queries.STAGE_EMBEDDINGS, vector_rows, version)

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from graph import queries
 from graph.catalog import (
+    NETFLIX,
     MatchReport,
     Title,
     add_chart_aliases,
@@ -27,18 +28,22 @@ from graph.catalog import (
     chart_title_id,
     match_chart_titles,
     merge_catalogs,
+    merge_other_services,
 )
 from graph.maintenance import graph_counts
 from graph.normalize import CountryResolver, normalize_name, normalize_title
 from graph.schema import apply_schema
 from graph.sources import (
+    OTHER_SERVICES,
     BadRow,
+    CatalogTitle,
     ChartRow,
     GlobalChartRow,
     read_country_charts,
     read_global_chart,
     read_justwatch,
     read_netflix_titles,
+    read_other_service,
 )
 from graph.tags import extract_tags, title_summaries
 
@@ -49,6 +54,7 @@ DATA_FILES = {
     "country_charts": "top10_countries_2021.tsv",
     "global_chart": "top10_global_2021.tsv",
 }
+OTHER_SERVICES_DIR = "other_services"
 BATCH_SIZE = 2000
 
 
@@ -92,6 +98,18 @@ def missing_files(data_dir: Path) -> list[str]:
     return [name for name in DATA_FILES.values() if not (data_dir / name).is_file()]
 
 
+def read_other_services(folder: Path) -> tuple[dict[str, list[CatalogTitle]], list[BadRow]]:
+    """The other services' catalogs that are present in `folder` (optional: without them the
+    graph holds Netflix's titles only)."""
+    others: dict[str, list[CatalogTitle]] = {}
+    bad_rows: list[BadRow] = []
+    for prefix, (service, file_name) in OTHER_SERVICES.items():
+        if (folder / file_name).is_file():
+            others[service], bad = read_other_service(folder / file_name, prefix)
+            bad_rows += bad
+    return others, bad_rows
+
+
 def read_sources(data_dir: Path) -> SourceData:
     """Read, merge and match the data files; bad rows are collected, not raised."""
     missing = missing_files(data_dir)
@@ -108,12 +126,14 @@ def read_sources(data_dir: Path) -> SourceData:
     chart_keys = {(row.kind, row.show_title) for row in chart_rows}
     chart_keys |= {(row.kind, row.show_title) for row in global_rows}
     report = match_chart_titles(catalog, sorted(chart_keys))
-    titles = add_chart_aliases(catalog, report) + chart_only_titles(report)
+    others, bad_others = read_other_services(data_dir / OTHER_SERVICES_DIR)
+    titles = merge_other_services(add_chart_aliases(catalog, report), others)
+    titles += chart_only_titles(report)
     tags = extract_tags({tid: text for tid, text in title_summaries(titles).items() if text})
     country_names = {row.country_iso2: row.country_name for row in chart_rows}
     return SourceData(
         titles=titles, chart_rows=chart_rows, global_rows=global_rows, match_report=report,
-        tags=tags, bad_rows=bad_netflix + bad_justwatch + bad_charts + bad_global,
+        tags=tags, bad_rows=bad_netflix + bad_justwatch + bad_charts + bad_global + bad_others,
         country_names=country_names,
     )
 
@@ -177,7 +197,8 @@ def _title_props(title: Title, tags: list[str], first_week, global_props: dict) 
         "imdb_votes": title.imdb_votes, "tmdb_popularity": title.tmdb_popularity,
         "tmdb_score": title.tmdb_score, "netflix_id": title.netflix_id,
         "justwatch_id": title.justwatch_id, "chart_only": title.chart_only,
-        "first_chart_week": first_week, "tags": tags,
+        "first_chart_week": first_week, "tags": tags, "services": list(title.services),
+        "on_netflix": NETFLIX in title.services,
     }
     props.update(global_props)
     return props
@@ -206,6 +227,8 @@ def build_rows(source: SourceData, resolver: CountryResolver) -> dict[str, list[
             # Netflix labels are capitalised ("Dramas"), JustWatch's are lower case ("drama").
             genres.setdefault(genre, "justwatch" if genre.islower() else "netflix")
             rows["MERGE_IN_GENRE"].append({"title_id": title.id, "genre": genre})
+        for service in title.services:
+            rows["MERGE_AVAILABLE_ON"].append({"title_id": title.id, "service": service})
         for iso2 in title.countries:
             countries.setdefault(iso2, resolver.name(iso2))
             rows["MERGE_PRODUCED_IN"].append({"title_id": title.id, "iso2": iso2})
@@ -228,6 +251,8 @@ def build_rows(source: SourceData, resolver: CountryResolver) -> dict[str, list[
     for title_tags in source.tags.values():
         for tag in title_tags:
             tag_counts[tag] += 1
+    services = sorted({service for title in source.titles for service in title.services})
+    rows["MERGE_SERVICES"] = [{"name": name} for name in services]
     rows["MERGE_COUNTRIES"] = [{"iso2": iso2, "name": name} for iso2, name in sorted(countries.items())]
     rows["MERGE_GENRES"] = [{"name": n, "vocabulary": v} for n, v in sorted(genres.items())]
     rows["MERGE_TAGS"] = [{"name": t, "title_count": c} for t, c in sorted(tag_counts.items())]
@@ -241,8 +266,8 @@ def build_rows(source: SourceData, resolver: CountryResolver) -> dict[str, list[
 
 # Nodes first, then relationships (which MATCH their end nodes).
 WRITE_ORDER = [
-    "MERGE_COUNTRIES", "MERGE_GENRES", "MERGE_TAGS", "MERGE_TITLES", "MERGE_PEOPLE",
-    "MERGE_HAS_TAG", "MERGE_IN_GENRE", "MERGE_PRODUCED_IN", "MERGE_DIRECTED",
+    "MERGE_SERVICES", "MERGE_COUNTRIES", "MERGE_GENRES", "MERGE_TAGS", "MERGE_TITLES", "MERGE_PEOPLE",
+    "MERGE_AVAILABLE_ON", "MERGE_HAS_TAG", "MERGE_IN_GENRE", "MERGE_PRODUCED_IN", "MERGE_DIRECTED",
     "MERGE_ACTED_IN", "MERGE_CHARTED_IN",
 ]
 

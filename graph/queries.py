@@ -18,6 +18,7 @@ SCHEMA = [
     _q("CREATE CONSTRAINT genre_name IF NOT EXISTS FOR (g:Genre) REQUIRE g.name IS UNIQUE"),
     _q("CREATE CONSTRAINT country_iso2 IF NOT EXISTS FOR (c:Country) REQUIRE c.iso2 IS UNIQUE"),
     _q("CREATE CONSTRAINT person_key IF NOT EXISTS FOR (p:Person) REQUIRE p.key IS UNIQUE"),
+    _q("CREATE CONSTRAINT service_name IF NOT EXISTS FOR (s:Service) REQUIRE s.name IS UNIQUE"),
     _q("CREATE INDEX title_norm IF NOT EXISTS FOR (t:Title) ON (t.norm_title)"),
     _q("CREATE INDEX title_kind IF NOT EXISTS FOR (t:Title) ON (t.kind)"),
     _q("CREATE INDEX genre_lower IF NOT EXISTS FOR (g:Genre) ON (g.name_lower)"),
@@ -34,6 +35,19 @@ MERGE_COUNTRIES = _q("""
     UNWIND $rows AS row
     MERGE (c:Country {iso2: row.iso2})
     SET c.name = row.name
+""")
+
+MERGE_SERVICES = _q("""
+    UNWIND $rows AS row
+    MERGE (:Service {name: row.name})
+""")
+
+# Where a title streams: Netflix for the Netflix files' titles, Prime Video, Disney+, Hulu for
+# the other catalogs (one work listed by several services is one Title with several edges).
+MERGE_AVAILABLE_ON = _q("""
+    UNWIND $rows AS row
+    MATCH (t:Title {id: row.title_id}), (s:Service {name: row.service})
+    MERGE (t)-[:AVAILABLE_ON]->(s)
 """)
 
 MERGE_GENRES = _q("""
@@ -113,26 +127,30 @@ DELETE_ALL_BATCH = _q("""
 # Reads of the REST service (graph/reads.py). `$kind`, `$country` and `$version` may be null.
 SERVICE_PING = "RETURN 1 AS ok"
 
-# Exact accent/case-insensitive match first, then title prefix on the same key, then the
-# fulltext index (prefix and fuzzy terms built in graph/reads.py) over title and aliases.
-SEARCH_TITLES = _q("""
+# Candidates of a title search, ranked in graph/reads.py (exact title or alias, then prefix, then
+# fulltext): titles whose normalized title equals or starts with $norm (title_norm index), and
+# the fulltext index over title and aliases, queried with the text as one phrase (an alias typed as
+# written matches it) and as prefix and fuzzy terms (both built in graph/reads.py).
+SEARCH_TITLE_CANDIDATES = _q("""
     CALL () {
-        MATCH (t:Title) WHERE t.norm_title = $norm AND ($kind IS NULL OR t.kind = $kind)
-        RETURN t, 3.0 AS score
+        MATCH (t:Title) WHERE t.norm_title = $norm
+        RETURN t, 0.0 AS score
         UNION ALL
         MATCH (t:Title) WHERE t.norm_title STARTS WITH $norm AND ($kind IS NULL OR t.kind = $kind)
-        RETURN t, 2.0 AS score LIMIT $candidates
+        RETURN t, 0.0 AS score LIMIT $candidates
+        UNION ALL
+        CALL db.index.fulltext.queryNodes('title_search', $phrase, {limit: $candidates})
+        YIELD node, score
+        RETURN node AS t, score
         UNION ALL
         CALL db.index.fulltext.queryNodes('title_search', $lucene, {limit: $candidates})
         YIELD node, score
-        WITH node, score WHERE $kind IS NULL OR node.kind = $kind
-        RETURN node AS t, score / (score + 1.0) AS score
+        RETURN node AS t, score
     }
     WITH t, max(score) AS score
+    WHERE $kind IS NULL OR t.kind = $kind
     RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year,
-           t.chart_only AS chart_only, t.aliases AS aliases, score
-    ORDER BY score DESC, size(t.title) ASC, t.title ASC
-    LIMIT $limit
+           t.chart_only AS chart_only, t.aliases AS aliases, score / (score + 1.0) AS fulltext
 """)
 
 GET_TITLE = _q("""
@@ -158,6 +176,7 @@ SIMILAR_FROM_EDGES = _q("""
     CALL (t, version) {
         MATCH (t)-[s:SIMILAR_TO]->(c:Title)
         WHERE s.model_version = version AND coalesce(s.basis, 'audience') = $basis
+          AND coalesce(s.scope, 'netflix') = $scope
           AND ($kind IS NULL OR c.kind = $kind)
           AND ($country IS NULL OR EXISTS { (c)-[:CHARTED_IN]->(:Country {iso2: $country}) })
         WITH t, s, c ORDER BY s.rank ASC LIMIT $k
@@ -183,6 +202,7 @@ SIMILAR_FROM_INDEX = _q("""
     CALL db.index.vector.queryNodes('title_embedding', $candidates, t.embedding) YIELD node
     WITH t, node AS c
     WHERE c <> t AND NOT c.id IN $exclude AND ($kind IS NULL OR c.kind = $kind)
+      AND ($scope = 'all' OR coalesce(c.on_netflix, true))
       AND ($country IS NULL OR EXISTS { (c)-[:CHARTED_IN]->(:Country {iso2: $country}) })
     WITH t, c, 2 * vector.similarity.cosine(t.embedding, c.embedding) - 1 AS score
     ORDER BY score DESC LIMIT $k
@@ -277,7 +297,7 @@ SAVE_PREDICTED_TITLE = _q("""
     }
     CALL (t) {
         UNWIND $similar AS comp MATCH (c:Title {id: comp.id})
-        MERGE (t)-[s:SIMILAR_TO {model_version: $version, basis: comp.basis}]->(c)
+        MERGE (t)-[s:SIMILAR_TO {model_version: $version, basis: comp.basis, scope: comp.scope}]->(c)
         SET s.score = comp.score, s.rank = comp.rank, s.why = comp.why, s.shared_tags = comp.shared_tags,
             s.shared_facets = comp.shared_facets, s.shared_genres = comp.shared_genres,
             s.shared_people = comp.shared_people
@@ -380,7 +400,8 @@ EMBEDDING_TITLES_BATCH = _q("""
            [(t)-[:IN_GENRE]->(x:Genre) | x.name] AS genres,
            [(t)-[:PRODUCED_IN]->(x:Country) | x.iso2] AS countries,
            [(p:Person)-[:DIRECTED]->(t) | p.key] AS directors,
-           [(p:Person)-[:ACTED_IN]->(t) | p.key] AS cast
+           [(p:Person)-[:ACTED_IN]->(t) | p.key] AS cast,
+           [(t)-[:AVAILABLE_ON]->(s:Service) | s.name] AS services
     ORDER BY id
 """)
 
@@ -435,7 +456,7 @@ MERGE_SIMILAR_TO = _q("""
     MATCH (a:Title {id: row.id})
     UNWIND row.comps AS comp
     MATCH (b:Title {id: comp.id})
-    MERGE (a)-[r:SIMILAR_TO {model_version: $version, basis: comp.basis}]->(b)
+    MERGE (a)-[r:SIMILAR_TO {model_version: $version, basis: comp.basis, scope: comp.scope}]->(b)
     SET r.score = comp.score, r.rank = comp.rank, r.shared_tags = comp.shared_tags,
         r.shared_facets = comp.shared_facets, r.shared_genres = comp.shared_genres,
         r.shared_people = comp.shared_people, r.why = comp.why

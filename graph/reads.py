@@ -23,6 +23,9 @@ _WORD = re.compile(r"\w+")
 # Fuzzy terms on very short words match almost anything; they get only exact and prefix terms.
 _MIN_FUZZY_LENGTH = 4
 _MAX_QUERY_TERMS = 8
+# Search scores: a title or alias equal to the query, one starting with it; fulltext scores are < 1.
+EXACT_SCORE = 3.0
+PREFIX_SCORE = 2.0
 
 
 def escape_lucene(text: str) -> str:
@@ -41,6 +44,32 @@ def lucene_title_query(text: str) -> str:
             options.append(f"{term}~1")
         clauses.append("(" + " OR ".join(options) + ")")
     return " AND ".join(clauses)
+
+
+def lucene_phrase_query(text: str) -> str:
+    """A fulltext query for `text` as one phrase (analyzed like the indexed titles and aliases)."""
+    return '"' + escape_lucene(text) + '"'
+
+
+def match_score(norm: str, names: list[str], fulltext: float) -> float:
+    """EXACT_SCORE if a name normalizes to `norm`, PREFIX_SCORE if one starts with it, else `fulltext`."""
+    keys = [normalize_title(name) for name in names]
+    if norm in keys:
+        return EXACT_SCORE
+    if any(key.startswith(norm) for key in keys):
+        return PREFIX_SCORE
+    return fulltext
+
+
+def rank_search_hits(norm: str, candidates: list[dict], limit: int) -> list[dict]:
+    """The best `limit` candidates by match_score over title and aliases; ties: shorter title, title, id."""
+    hits = []
+    for row in candidates:
+        hit = {key: value for key, value in row.items() if key != "fulltext"}
+        hit["score"] = match_score(norm, [row["title"], *(row["aliases"] or [])], row["fulltext"])
+        hits.append(hit)
+    hits.sort(key=lambda hit: (-hit["score"], len(hit["title"]), hit["title"], hit["id"]))
+    return hits[:limit]
 
 
 def _plain(value: Any) -> Any:
@@ -75,14 +104,15 @@ def model_versions(driver: neo4j.Driver, *, database: str | None = None,
 
 def search_titles(driver: neo4j.Driver, text: str, *, kind: str | None = None, limit: int = 10,
                   database: str | None = None, timeout: float | None = None) -> list[dict]:
-    """Titles matching `text` (accent/case-insensitive exact or prefix, then fulltext), best first."""
+    """Titles matching `text`, best first: equal title or alias, then title or alias prefix, then fulltext."""
     norm = normalize_title(text)
     lucene = lucene_title_query(text)
     if not norm or not lucene:
         return []
-    params = {"norm": norm, "lucene": lucene, "kind": kind, "limit": limit,
+    params = {"norm": norm, "phrase": lucene_phrase_query(text), "lucene": lucene, "kind": kind,
               "candidates": max(limit * 5, 50)}
-    return _read(driver, queries.SEARCH_TITLES, params, database=database, timeout=timeout)
+    candidates = _read(driver, queries.SEARCH_TITLE_CANDIDATES, params, database=database, timeout=timeout)
+    return rank_search_hits(norm, candidates, limit)
 
 
 def get_title(driver: neo4j.Driver, title_id: str, *, cast_limit: int = 20, database: str | None = None,
@@ -100,24 +130,25 @@ def get_title(driver: neo4j.Driver, title_id: str, *, cast_limit: int = 20, data
 
 
 def similar_from_edges(driver: neo4j.Driver, title_id: str, *, k: int = 10, kind: str | None = None,
-                       country: str | None = None, basis: str = "content", database: str | None = None,
-                       timeout: float | None = None) -> dict | None:
+                       country: str | None = None, basis: str = "content", scope: str = "netflix",
+                       database: str | None = None, timeout: float | None = None) -> dict | None:
     """Stored comps of a title for the model version in force, best first.
 
     Returns {id, title, kind, version, comps, embedded} (version None: no model in force), or
     None if the title is unknown.
     """
-    params = {"id": title_id, "k": k, "kind": kind, "country": country, "basis": basis}
+    params = {"id": title_id, "k": k, "kind": kind, "country": country, "basis": basis, "scope": scope}
     rows = _read(driver, queries.SIMILAR_FROM_EDGES, params, database=database, timeout=timeout)
     return rows[0] if rows else None
 
 
 def similar_from_index(driver: neo4j.Driver, title_id: str, *, k: int = 10, kind: str | None = None,
                        country: str | None = None, exclude: list[str] = (), candidates: int = 500,
-                       database: str | None = None, timeout: float | None = None) -> list[dict]:
+                       scope: str = "netflix", database: str | None = None,
+                       timeout: float | None = None) -> list[dict]:
     """Nearest titles by the vector index (cosine), filtered, best first; [] if not embedded."""
     params = {"id": title_id, "k": k, "kind": kind, "country": country, "exclude": list(exclude),
-              "candidates": candidates}
+              "candidates": candidates, "scope": scope}
     return _read(driver, queries.SIMILAR_FROM_INDEX, params, database=database, timeout=timeout)
 
 

@@ -297,6 +297,59 @@ def _netflix_duration(rating: str, duration: str, kind: str) -> tuple[str | None
     )
 
 
+# The other services' files (other_services/README.md): netflix_titles.csv's columns, with the
+# genre column named `genre` (Prime Video, Disney+) or `listed_in` (Hulu).
+OTHER_SERVICES = MappingProxyType({
+    "prime": ("Prime Video", "amazon_prime_titles.csv"),
+    "disney": ("Disney+", "disney_plus_titles.csv"),
+    "hulu": ("Hulu", "hulu_titles.csv"),
+})
+# Prime Video's own age labels, read as the nearest US rating (the audience-age rules use them).
+_SERVICE_RATINGS = MappingProxyType({
+    "ALL": "TV-G", "ALL_AGES": "TV-G", "7+": "TV-Y7", "13+": "TV-14", "16+": "TV-MA", "18+": "TV-MA",
+    "AGES_16_": "TV-MA", "AGES_18_": "TV-MA", "NOT_RATE": None, "UNRATED": None, "TV-NR": None,
+})
+
+
+def _service_duration(rating: str, duration: str) -> tuple[str | None, int | None, int | None]:
+    """(rating, minutes, seasons) of another service's row; Hulu rows sometimes carry the
+    duration in the rating column."""
+    rating, duration = rating.strip(), duration.strip()
+    if not duration and (_MINUTES.fullmatch(rating) or _SEASONS.fullmatch(rating)):
+        rating, duration = "", rating
+    minutes, seasons = _MINUTES.fullmatch(duration), _SEASONS.fullmatch(duration)
+    rating = _SERVICE_RATINGS.get(rating, rating) or None
+    return rating, int(minutes.group(1)) if minutes else None, int(seasons.group(1)) if seasons else None
+
+
+def read_other_service(path: Path | str, prefix: str) -> tuple[list[CatalogTitle], list[BadRow]]:
+    """Read one other service's catalog (ids become `<prefix>-<show_id>`), reporting bad rows.
+
+    Its `date_added` is not kept: only Netflix's own dates say when a title launched there,
+    which the audience labels read.
+    """
+    resolver = CountryResolver()
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        header = tuple(next(csv.reader(handle), ()))
+    columns = header if header[:10] == _NETFLIX_COLUMNS[:10] and len(header) == 12 else _NETFLIX_COLUMNS
+
+    def parse(line: int, fields: list[str]) -> CatalogTitle:
+        row = dict(zip(_NETFLIX_COLUMNS, fields, strict=True))
+        kind = _kind(row["type"], _NETFLIX_KINDS)
+        rating, minutes, seasons = _service_duration(row["rating"], row["duration"])
+        return CatalogTitle(
+            source_id=f"{prefix}-{_required(row['show_id'], 'id')}", source=prefix,
+            title=_display_title(row["title"]), kind=kind, year=_year(row["release_year"]),
+            summary=row["description"].strip(), genres=_comma_list(row["listed_in"]),
+            countries=_countries(_comma_list(row["country"]), resolver),
+            directors=_comma_list(row["director"]), cast=_comma_list(row["cast"]), rating=rating,
+            duration_minutes=minutes if kind == "movie" else None, seasons=seasons, date_added=None,
+            imdb_id=None, imdb_score=None, imdb_votes=None, tmdb_popularity=None, tmdb_score=None,
+            line=line)
+
+    return _parse_rows(path, columns, parse)
+
+
 def read_netflix_titles(path: Path | str) -> tuple[list[CatalogTitle], list[BadRow]]:
     """Read netflix_titles.csv into CatalogTitles, reporting unparseable rows."""
     resolver = CountryResolver()

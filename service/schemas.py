@@ -53,6 +53,7 @@ class TitleSearchQuery(_Query):
 
 
 Basis = Literal["content", "audience"]
+Scope = Literal["netflix", "all"]
 Rating = Literal["G", "PG", "PG-13", "R", "NC-17", "NR", "TV-Y", "TV-Y7", "TV-Y7-FV", "TV-G", "TV-PG",
                  "TV-14", "TV-MA"]
 
@@ -63,6 +64,9 @@ class SimilarQuery(_Query):
         "`content`: titles like it in story, theme, tone, audience age and format (production "
         "country plays no part); `audience`: titles watched like it (graph embedding, shaped by "
         "where titles are made and charted)"))
+    scope: Scope = Field("netflix", description=(
+        "`netflix`: comps among Netflix's titles; `all`: also titles of Prime Video, Disney+ and "
+        "Hulu (their 2021 catalogs). Audience comps of `all` come from the vector index."))
     type: Kind | None = Field(None, description="only comps of this kind")
     country: Iso2 | None = Field(None, description="only comps that charted in this country's top 10")
 
@@ -79,6 +83,8 @@ class CountryTitlesQuery(_Query):
 class PredictQuery(_Query):
     k: int = Field(10, ge=1, le=100, description="number of comps")
     type: Kind | None = Field(None, description="only comps of this kind")
+    scope: Scope = Field("netflix", description=(
+        "comps among Netflix's titles (`netflix`) or also the other services' (`all`)"))
     save: bool = Field(False, description="write the title and its predictions to the graph "
                        "(needs the X-Write-Key header)")
 
@@ -290,3 +296,24 @@ class ReloadResponse(_Out):
     changed: bool
     model_version: str | None
     previous_version: str | None
+
+
+class MapPoint(_Out):
+    id: str
+    title: str
+    kind: Kind
+    x: float = Field(description="horizontal position, in [-1, 1]")
+    y: float = Field(description="vertical position, in [-1, 1] (up is positive)")
+    cluster: int = Field(description="id of the title's facet cluster")
+
+
+class MapCluster(_Out):
+    id: int
+    name: str = Field(description="its most characteristic tags (or genres where no tag stands out)")
+    size: int = Field(description="titles in the cluster")
+
+
+class MapResponse(_Out):
+    model_version: str
+    points: list[MapPoint] = Field(description="every catalog title, placed by t-SNE of its content vector")
+    clusters: list[MapCluster] = Field(description="KMeans clusters of the content vectors, largest first")

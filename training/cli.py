@@ -59,10 +59,13 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
-    """Measure content comps against baselines (docs/evaluation.md, `comps` section)."""
+    """Measure content comps against baselines (docs/evaluation.md, `comps` section); draw the
+    content map (docs/content_map.png)."""
     from titlegraph.cli import _driver, _ensure_neo4j
+    from training.content_map import render_map
     from training.data import read_snapshot
     from training.evaluate_comps import run_comps_evaluation
+    from training.layout import build_layout
     from training.predictor import TitleModel
     from training.registry import current_model_dir
 
@@ -78,6 +81,9 @@ def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
     summaries = {row.id: row.summary for row in snapshot.titles}
     docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
     run_comps_evaluation(model.content.index, model.title_embeddings, summaries, docs)
+    # docs/similarity_map.png is `evaluate`'s map of the audience embeddings; this one is of content.
+    render_map(model.content.layout or build_layout(model.content.index, seed=settings.seed),
+               model.content.index, docs / "content_map.png")
     return 0
 
 
@@ -114,5 +120,5 @@ def register(commands) -> None:
     evaluate.set_defaults(handler=cmd_evaluate)
 
     comps = commands.add_parser("evaluate-comps", help="content comps against baselines (docs/evaluation.md)")
-    comps.add_argument("--docs", help="folder of evaluation.md (default docs/)")
+    comps.add_argument("--docs", help="folder of evaluation.md and content_map.png (default docs/)")
     comps.set_defaults(handler=cmd_evaluate_comps)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from graph.catalog import NETFLIX
 from training.franchise import franchise_key, work_key
 from training.vectors import unit_rows
 
@@ -69,6 +70,7 @@ class ContentTitle:
     tags: list[tuple[str, float]]
     people: list[str] = field(default_factory=list)
     year: int | None = None
+    services: list[str] = field(default_factory=list)
 
 
 def audience_class(rating: str | None, genres: Sequence[str]) -> str:
@@ -140,6 +142,9 @@ class ContentIndex:
         self.franchise = [franchise_key(t.title) for t in self.titles]
         self.work = [work_key(t.title, t.kind) for t in self.titles]
         self.people = [frozenset(t.people) for t in self.titles]
+        # Titles without a known service come from the Netflix files (graphs ingested before
+        # the other catalogs, tiny test graphs).
+        self.on_netflix = np.array([not t.services or NETFLIX in t.services for t in self.titles], dtype=bool)
         self.matrix = self.vectors(self.titles, self.summary_vectors)
 
     def reweighted(self, weights: ContentWeights) -> ContentIndex:
@@ -177,36 +182,43 @@ class ContentIndex:
         *,
         self_index: int | None = None,
         kind: str | None = None,
-        allowed: set[str] | None = None,
+        scope: str = "all",
     ) -> list[tuple[int, float]]:
-        """The k best comps (catalog index, score) of one title after the bonus and the rules."""
+        """The k best comps (catalog index, score) of one title after the bonus and the rules;
+        scope 'netflix' keeps titles on Netflix only."""
         scores = self.matrix @ vector
+        return self._best(scores, title, k, self_index=self_index, kind=kind, scope=scope)
+
+    def comps_of_all(self, k: int, scope: str = "all", chunk: int = 512) -> list[list[tuple[int, float]]]:
+        """Comps of every catalog title (one matrix product per chunk of titles)."""
+        comps = []
+        for start in range(0, len(self.titles), chunk):
+            block = self.matrix[start : start + chunk] @ self.matrix.T
+            for offset, scores in enumerate(block):
+                position = start + offset
+                comps.append(self._best(scores, self.titles[position], k, self_index=position, scope=scope))
+        return comps
+
+    def _best(self, scores: np.ndarray, title: ContentTitle, k: int, *, self_index: int | None,
+              kind: str | None = None, scope: str = "all") -> list[tuple[int, float]]:
+        scores = np.array(scores, dtype=np.float32, copy=True)
         if self_index is not None:
             scores[self_index] = -np.inf
+        if scope == "netflix":
+            scores[~self.on_netflix] = -np.inf
         pool = min(len(scores), CANDIDATES + 8 * k)
         candidates = np.argpartition(-scores, pool - 1)[:pool] if pool else np.array([], dtype=int)
         people = frozenset(title.people)
-        bonus = np.array(
-            [
-                self.weights.people * min(3, len(people & self.people[j])) if people else 0.0
-                for j in candidates
-            ],
-            dtype=np.float32,
-        )
+        shared = [min(3, len(people & self.people[j])) if people else 0 for j in candidates]
+        bonus = self.weights.people * np.array(shared, dtype=np.float32)
         order = sorted(
             zip(candidates.tolist(), (scores[candidates] + bonus).tolist(), strict=True),
             key=lambda pair: (-pair[1], self.ids[pair[0]]),
         )
-        return self.apply_rules(order, title, k, kind=kind, allowed=allowed)
+        return self.apply_rules(order, title, k, kind=kind)
 
     def apply_rules(
-        self,
-        ranked: Sequence[tuple[int, float]],
-        title: ContentTitle,
-        k: int,
-        *,
-        kind: str | None = None,
-        allowed: set[str] | None = None,
+        self, ranked: Sequence[tuple[int, float]], title: ContentTitle, k: int, *, kind: str | None = None
     ) -> list[tuple[int, float]]:
         """Keep ranked candidates that pass the audience, franchise and same-work rules."""
         own_audience = audience_class(title.rating, title.genres)
@@ -217,8 +229,6 @@ class ContentIndex:
             if not math.isfinite(score) or self.work[index] in seen_works:
                 continue
             if kind is not None and self.titles[index].kind != kind:
-                continue
-            if allowed is not None and self.ids[index] not in allowed:
                 continue
             if not audiences_mix(own_audience, self.audience[index]):
                 continue

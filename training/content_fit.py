@@ -71,6 +71,7 @@ def build_content(
             tags=title_tags,
             people=sorted(set(t.cast) | set(t.directors)),
             year=t.year,
+            services=list(t.services),
         )
         for t, title_tags in zip(titles, tags, strict=True)
     ]

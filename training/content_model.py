@@ -12,6 +12,7 @@ import numpy as np
 
 from training.content import ContentIndex, ContentTitle
 from training.features import MiniLmEncoder
+from training.layout import LAYOUT_FILE, Layout
 from training.tagging import TagAssigner, TitleText
 from training.vocabulary import VOCABULARY_PATH, load_vocabulary
 
@@ -30,12 +31,15 @@ class ContentModel:
         index: the catalog's content index.
         assigner: the fitted tagger.
         encoder: the sentence encoder of summaries.
+        layout: the catalog's map (training/layout.py), if built (default None).
     """
 
-    def __init__(self, index: ContentIndex, assigner: TagAssigner, encoder: MiniLmEncoder) -> None:
+    def __init__(self, index: ContentIndex, assigner: TagAssigner, encoder: MiniLmEncoder,
+                 layout: Layout | None = None) -> None:
         self.index = index
         self.assigner = assigner
         self.encoder = encoder
+        self.layout = layout
 
     def describe(
         self,
@@ -63,50 +67,44 @@ class ContentModel:
         )
         return described, self.index.vectors([described], summary_vector)[0]
 
-    def similar(
-        self,
-        described: ContentTitle,
-        vector: np.ndarray,
-        k: int = 10,
-        *,
-        kind: str | None = None,
-        self_index: int | None = None,
-    ) -> list[dict]:
+    def similar(self, described: ContentTitle, vector: np.ndarray, k: int = 10, *,
+                kind: str | None = None, scope: str = "netflix", self_index: int | None = None) -> list[dict]:
         """Comps with their explanation, best first."""
-        hits = self.index.comps(vector, described, k, kind=kind, self_index=self_index)
-        return [
-            self.comp_entry(described, index, score, rank)
-            for rank, (index, score) in enumerate(hits, start=1)
-        ]
+        hits = self.index.comps(vector, described, k, kind=kind, self_index=self_index, scope=scope)
+        return [self.comp_entry(described, index, score, rank) for rank, (index, score) in enumerate(hits, 1)]
 
     def comp_entry(self, described: ContentTitle, index: int, score: float, rank: int) -> dict:
         """One comp as the API and the write-back give it."""
         comp = self.index.titles[index]
-        return {
-            "id": comp.id,
-            "title": comp.title,
-            "kind": comp.kind,
-            "year": comp.year,
-            "score": round(float(score), 6),
-            "rank": rank,
-            **self.index.explain(described, index),
-        }
+        return {"id": comp.id, "title": comp.title, "kind": comp.kind, "year": comp.year,
+                "score": round(float(score), 6), "rank": rank, **self.index.explain(described, index)}
 
-    def similar_to_title(self, title_id: str, k: int = 10, *, kind: str | None = None) -> list[dict]:
+    def similar_to_title(self, title_id: str, k: int = 10, *, kind: str | None = None,
+                         scope: str = "netflix") -> list[dict]:
         """Comps of a catalog title."""
         position = self.index.position[title_id]
-        return self.similar(
-            self.index.titles[position], self.index.matrix[position], k, kind=kind, self_index=position
-        )
+        return self.similar(self.index.titles[position], self.index.matrix[position], k, kind=kind,
+                            self_index=position, scope=scope)
+
+    def comps_of_all(self, k: int, scope: str = "netflix") -> list[list[dict]]:
+        """Explained comps of every catalog title, in index order (the write-back's)."""
+        titles = self.index.titles
+        return [
+            [self.comp_entry(titles[at], index, score, rank) for rank, (index, score) in enumerate(hits, 1)]
+            for at, hits in enumerate(self.index.comps_of_all(k, scope=scope))
+        ]
 
     def warm(self) -> None:
         """Load the sentence encoder's weights now (a service does so before serving)."""
         self.encoder.transform(["warm up"])
 
     def save(self, folder: Path) -> None:
-        """content/: the index, the tagger's definition vectors and thresholds, the vocabulary file."""
+        """content/: the index, the tagger's definition vectors and thresholds, the vocabulary file,
+        the map if built."""
         folder.mkdir(parents=True, exist_ok=True)
         self.index.save(folder)
+        if self.layout is not None:
+            self.layout.save(folder)
         shutil.copyfile(VOCABULARY_PATH, folder / "tag_vocabulary.csv")
         np.save(folder / "tag_definitions.npy", self.assigner.definition_vectors)
         (folder / "tagging.json").write_text(
@@ -117,11 +115,17 @@ class ContentModel:
 
     @classmethod
     def load(cls, folder: Path) -> ContentModel:
-        """The content model a bundle saved (the encoder's weights come from its package)."""
+        """The content model a bundle saved (the encoder's weights come from its package); bundles
+        written before maps were added load without one."""
         stored = json.loads((folder / "tagging.json").read_text())
         assigner = TagAssigner(
             load_vocabulary(folder / "tag_vocabulary.csv"),
             np.load(folder / "tag_definitions.npy"),
             stored["thresholds"],
         )
-        return cls(ContentIndex.load(folder), assigner, MiniLmEncoder(cache_dir=None))
+        index = ContentIndex.load(folder)
+        layout = Layout.load(folder) if (folder / LAYOUT_FILE).is_file() else None
+        if layout is not None and layout.ids != index.ids:
+            raise ValueError(f"{folder / LAYOUT_FILE} is not a map of this bundle's titles; delete it, or "
+                             "rebuild it with training.layout.build_layout(index).save(folder)")
+        return cls(index, assigner, MiniLmEncoder(cache_dir=None), layout)

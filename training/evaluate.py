@@ -299,6 +299,13 @@ LINK_NOTE = (
 )
 
 
+def boxed_label(axes, text: str, anchor, offset, *, bbox: dict, shrink: float = 0) -> None:
+    """A bold label in a box at `offset` points from `anchor`, with a leader line to it."""
+    axes.annotate(text, anchor, xytext=offset, textcoords="offset points", fontsize=LABEL_FONT_SIZE,
+                  weight="bold", ha="center", va="center", bbox=bbox, zorder=4,
+                  arrowprops={"arrowstyle": "-", "color": "0.3", "lw": 0.6, "shrinkA": 0, "shrinkB": shrink})
+
+
 def place_labels(
     anchors: np.ndarray, sizes: Sequence[tuple[float, float]], step: float = 14.0, rings: int = 12
 ) -> list[tuple[float, float]]:
@@ -542,18 +549,9 @@ def similarity_map(
     sizes = [(LABEL_FONT_SIZE * 0.62 * len(name) + 6, LABEL_FONT_SIZE * 1.5) for name, _ in shown]
     for (name, i), offset in zip(shown, place_labels(anchors, sizes), strict=True):
         axes.scatter(*points[i], s=40, color="black", marker="x", zorder=3)
-        axes.annotate(
-            name,
-            points[i],
-            xytext=offset,
-            textcoords="offset points",
-            fontsize=LABEL_FONT_SIZE,
-            weight="bold",
-            ha="center",
-            va="center",
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.85, "lw": 0},
-            arrowprops={"arrowstyle": "-", "color": "0.3", "lw": 0.6, "shrinkA": 0, "shrinkB": 3},
-            zorder=4,
+        boxed_label(
+            axes, name, points[i], offset,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.85, "lw": 0}, shrink=3,
         )
     axes.set_title(f"titlegraph similarity map: {len(title_ids):,} titles (t-SNE of GraphSAGE embeddings)")
     axes.set_xticks([])

@@ -50,9 +50,10 @@ def load_judgments(path: Path = JUDGMENTS_PATH) -> dict[str, dict[str, set[str]]
 
 
 def split_pairs(index: ContentIndex) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Franchise pairs (as index pairs) split by franchise: validation, test."""
+    """Franchise pairs of Netflix titles (as index pairs) split by franchise: validation, test."""
+    netflix = [t for t, on in zip(index.titles, index.on_netflix, strict=True) if on]
+    pairs = franchise_pairs([t.id for t in netflix], [t.title for t in netflix], [t.kind for t in netflix])
     titles = index.titles
-    pairs = franchise_pairs(index.ids, [t.title for t in titles], [t.kind for t in titles])
     validation, test = [], []
     for first, second in pairs:
         a, b = index.position[first], index.position[second]
@@ -62,9 +63,10 @@ def split_pairs(index: ContentIndex) -> tuple[list[tuple[int, int]], list[tuple[
 
 
 def top_ids(index: ContentIndex, scorer: Scorer, anchor: int, k: int = K) -> list[int]:
-    """A method's top k for an anchor after the shared rules."""
+    """A method's top k among Netflix's titles (the service's default scope) after the shared rules."""
     scores = scorer(anchor).astype(np.float32)
     scores[anchor] = -np.inf
+    scores[~index.on_netflix] = -np.inf
     size = min(POOL, len(scores) - 1)
     pool = np.argpartition(-scores, size)[: size + 1]
     pairs = zip(pool.tolist(), scores[pool].tolist(), strict=True)
@@ -278,6 +280,9 @@ def render(report: dict) -> str:
             f"{values['pairwise']:.3f} |"
         )
     lines += [
+        "",
+        "![content map: the catalog's content vectors in 2-D (t-SNE), coloured by facet cluster]"
+        "(content_map.png)",
         "",
         "Top 5 comps side by side (content, audience, MiniLM baseline):",
         "",

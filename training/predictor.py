@@ -391,7 +391,8 @@ class TitleModel:
 
     # --- comps --------------------------------------------------------------------------------
     def nearest(
-        self, embedding: np.ndarray, k: int = 10, kind: str | None = None, exclude_ids: Sequence[str] = ()
+        self, embedding: np.ndarray, k: int = 10, kind: str | None = None, exclude_ids: Sequence[str] = (),
+        netflix_only: bool = False,
     ) -> list[tuple[str, float]]:
         """The k titles with the highest cosine to `embedding`, best first, as (title id, cosine)."""
         if kind is not None and kind not in KINDS:
@@ -403,6 +404,8 @@ class TitleModel:
         scores = self.title_embeddings @ query
         if kind is not None:
             scores = np.where(self.title_kinds == kind, scores, -np.inf)
+        if netflix_only and self.content is not None:
+            scores = np.where(self.content.index.on_netflix, scores, -np.inf)
         for title_id in exclude_ids:
             position = self.index["title"].get(title_id)
             if position is not None:

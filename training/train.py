@@ -24,11 +24,12 @@ from training.content_fit import build_content
 from training.content_model import FOLDER as CONTENT_FOLDER
 from training.content_model import ContentModel
 from training.data import SUPERVISED_EDGE_TYPES, TitleGraph, reverse_edge_type
+from training.layout import build_layout
 from training.model import HeteroSageEncoder, LinkPredictor, link_loss
 
 # Content comps stored per title: more than the audience's 10, so type and country filters
 # of GET /similar still find k of them among the stored ones.
-CONTENT_COMPS_K = 30
+CONTENT_COMPS_K = {"netflix": 30, "all": 10}
 
 
 @dataclass
@@ -265,13 +266,17 @@ def normalize(matrix: np.ndarray) -> np.ndarray:
 
 # --- the `titlegraph train` pipeline ----------------------------------------------------------
 def top_k_comps(
-    title_ids: list[str], embeddings: np.ndarray, k: int, chunk: int = 1024
+    title_ids: list[str], embeddings: np.ndarray, k: int, chunk: int = 1024,
+    candidates: np.ndarray | None = None,
 ) -> list[list[tuple[str, float]]]:
-    """Each title's k nearest other titles by cosine (chunked: 9k x 9k scores do not fit at once)."""
+    """Each title's k nearest other titles by cosine (chunked: 9k x 9k scores do not fit at once),
+    among the `candidates` (a boolean mask; default every title)."""
     comps = []
-    k = min(k, len(title_ids) - 1)
+    allowed = np.ones(len(title_ids), dtype=bool) if candidates is None else candidates
+    k = min(k, int(allowed.sum()) - 1)
     for start in range(0, len(title_ids), chunk):
         scores = embeddings[start : start + chunk] @ embeddings.T
+        scores[:, ~allowed] = -np.inf
         rows = np.arange(scores.shape[0])
         scores[rows, rows + start] = -np.inf
         top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k else np.zeros((len(rows), 0), int)
@@ -425,6 +430,7 @@ def run_training(
     metrics["tagging"] = content.tag_metrics
     staging = stage_bundle(models_dir, version, snapshot, graph, config, featurizer, title_x, result,
                            metrics)
+    content.model.layout = build_layout(content.model.index, seed=config.seed)  # the map of GET /v1/map
     content.model.save(staging / CONTENT_FOLDER)
     # The audience head goes into the staging bundle, so `current` never lacks it.
     from training.audience import NotEnoughLabels, train_audience, write_audience_back
@@ -440,11 +446,13 @@ def run_training(
     version_dir = registry.finalize(staging, models_dir, version)
     written = {}
     if write_back:
-        nearest = top_k_comps(graph.title_ids, result.title_embeddings, config.comps_k)
+        # Audience comps are Netflix titles: the only ones whose audience the charts show.
+        nearest = top_k_comps(graph.title_ids, result.title_embeddings, config.comps_k,
+                              candidates=content.model.index.on_netflix)
         comps = explained_audience_comps(content.model, graph.title_ids, nearest)
-        content_comps = [content.model.similar_to_title(title_id, CONTENT_COMPS_K)
-                         for title_id in tqdm(graph.title_ids, desc="content comps", unit="title",
-                                              disable=not progress, mininterval=1.0)]
+        echo(f"content comps of {len(graph.title_ids):,} titles among Netflix's titles and all services'")
+        content_comps = {scope: content.model.comps_of_all(k, scope=scope)
+                         for scope, k in CONTENT_COMPS_K.items()}
         with tqdm(
             total=len(comps), desc="write back", unit="title", disable=not progress, mininterval=1.0
         ) as bar:

@@ -100,8 +100,8 @@ def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
               "audience": audience, "warnings": warnings + audience_warnings}
     if query.save:
         answer["saved_id"] = _save(handle, body, genres, countries, embedding,
-                                   [_stored(comp, "content") for comp in similar]
-                                   + [_stored(comp, "audience") for comp in similar_audience],
+                                   [_stored(comp, "content", query.scope) for comp in similar]
+                                   + [_stored(comp, "audience", query.scope) for comp in similar_audience],
                                    audience, loaded.version)
     return answer
 
@@ -112,14 +112,14 @@ def _content_comps(content, body: schemas.PredictRequest, genres: list[str],
     people = [normalize_name(name) for name in [*body.cast, *body.director]]
     described, vector = content.describe(title=body.title, kind=body.type, summary=body.summary,
                                          genres=genres, rating=body.rating, people=people, year=body.year)
-    comps = content.similar(described, vector, query.k, kind=query.type)
+    comps = content.similar(described, vector, query.k, kind=query.type, scope=query.scope)
     return [dict(comp, source="model") for comp in comps]
 
 
 def _audience_comps(handle, model, embedding, body: schemas.PredictRequest, genres: list[str],
                     query: schemas.PredictQuery) -> list[dict]:
     """Comps by the graph embedding (who watches), explained by the shared summary tags and genres."""
-    hits = model.nearest(embedding, k=query.k, kind=query.type)
+    hits = model.nearest(embedding, k=query.k, kind=query.type, netflix_only=query.scope == "netflix")
     terms = summary_terms(body.summary) | {normalize_title(tag) for tag in body.tags}
     # The comps' tags and genres change only with the graph: kept per title in the answer cache
     # (keyed by the graph's model versions, with a TTL), so most predictions read no Neo4j.
@@ -133,10 +133,10 @@ def _audience_comps(handle, model, embedding, body: schemas.PredictRequest, genr
             for rank, (title_id, score) in enumerate(hits, start=1) if title_id in by_id]
 
 
-def _stored(comp: dict, basis: str) -> dict:
+def _stored(comp: dict, basis: str, scope: str) -> dict:
     """A comp as SIMILAR_TO keeps it (tags by facet as two parallel lists)."""
     by_facet = comp.get("shared_tags_by_facet") or {}
-    return {"id": comp["id"], "score": comp["score"], "rank": comp["rank"], "basis": basis,
+    return {"id": comp["id"], "score": comp["score"], "rank": comp["rank"], "basis": basis, "scope": scope,
             "why": comp.get("why"), "shared_tags": [tag for tags in by_facet.values() for tag in tags],
             "shared_facets": [facet for facet, tags in by_facet.items() for _ in tags],
             "shared_genres": comp.get("shared_genres", []), "shared_people": comp.get("shared_people", [])}

@@ -23,9 +23,10 @@ def check_country(iso2: str | None) -> None:
 @bp.get("")
 @endpoint("Search titles", query=schemas.TitleSearchQuery, response=schemas.SearchResponse,
           errors=(422, 503), tags=("titles",), description=(
-              "Accent- and case-insensitive: an exact title match ranks first, then titles that "
-              "start with the words, then fulltext matches over titles and chart aliases (every "
-              "word as prefix, words of 4+ letters also with one typo)."))
+              "Accent- and case-insensitive: a title or alias (e.g. a chart name) equal to the "
+              "words ranks first (score 3), then titles or aliases that start with them (score 2), "
+              "then fulltext matches over titles and aliases (every word as prefix, words of 4+ "
+              "letters also with one typo; score below 1). Ties: shorter title first."))
 def search(query: schemas.TitleSearchQuery):
     handle = context.graph()
     rows = reads.search_titles(handle.driver(), query.q, kind=query.type, limit=query.limit,
@@ -55,7 +56,7 @@ def get_title(title_id: str):
               "503 while no model has been trained."))
 def similar(title_id: str, query: schemas.SimilarQuery):
     check_country(query.country)
-    key = ("similar", title_id, query.k, query.type, query.country, query.basis)
+    key = ("similar", title_id, query.k, query.type, query.country, query.basis, query.scope)
     return context.answers().get_or_compute(key, lambda: _similar(title_id, query))
 
 
@@ -63,17 +64,19 @@ def _similar(title_id: str, query: schemas.SimilarQuery) -> dict:
     handle = context.graph()
     driver = handle.driver()
     row = reads.similar_from_edges(driver, title_id, k=query.k, kind=query.type, country=query.country,
-                                   basis=query.basis, **handle.read_options)
+                                   basis=query.basis, scope=query.scope, **handle.read_options)
     if row is None:
         raise NotFound("title", title_id, "title_id")
     if row["version"] is None:
         raise ModelUnavailable("no model has written comps to the graph yet; run `titlegraph train`")
     comps = [_with_facets(dict(comp, source="stored")) for comp in row["comps"]]
-    # The vector index holds the audience embeddings: it may fill up audience comps only.
+    # The vector index holds the audience embeddings: it may fill up audience comps only (all of
+    # them for scope `all`: audience comps are stored among Netflix's titles).
     if len(comps) < query.k and row["embedded"] and query.basis == "audience":
         extra = reads.similar_from_index(
             driver, title_id, k=query.k - len(comps), kind=query.type, country=query.country,
             exclude=[comp["id"] for comp in comps], candidates=min(1000, max(100, query.k * 50)),
+            scope=query.scope,
             **handle.read_options)
         comps += [dict(comp, source="vector_index") for comp in extra]
     warnings = []

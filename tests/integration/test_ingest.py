@@ -9,9 +9,10 @@ import shutil
 import neo4j
 import pytest
 
-from graph.ingest import DATA_FILES, ingest
+from graph.ingest import DATA_FILES, OTHER_SERVICES_DIR, ingest
 from graph.maintenance import graph_counts
-from graph.normalize import normalize_name
+from graph.normalize import normalize_name, normalize_title
+from graph.sources import OTHER_SERVICES
 
 pytestmark = pytest.mark.neo4j
 
@@ -30,14 +31,47 @@ def _scalar(driver, query: str, **params):
 def test_every_catalog_id_becomes_a_title(full_graph, driver, data_dir):
     netflix_ids = {row["show_id"] for row in _rows(data_dir / DATA_FILES["netflix"])}
     justwatch_rows = _rows(data_dir / DATA_FILES["justwatch_titles"])
-    # The one JustWatch row without a title is the only bad row in the shared data.
+    # The JustWatch row without a title and two Prime Video rows naming Kosovo (no ISO 3166-1
+    # code) are the shared data's bad rows.
     justwatch_ids = {row["id"] for row in justwatch_rows if row["title"].strip()}
-    assert full_graph.bad_rows == 1
+    assert full_graph.bad_rows == 3
     in_graph = _scalar(driver, "MATCH (t:Title) WHERE t.netflix_id IS NOT NULL RETURN collect(t.netflix_id)")
     assert set(in_graph) == netflix_ids
-    in_graph = _scalar(driver, "MATCH (t:Title) WHERE t.justwatch_id IS NOT NULL "
-                               "RETURN collect(t.justwatch_id)")
+    in_graph = _scalar(
+        driver, "MATCH (t:Title) WHERE t.justwatch_id IS NOT NULL RETURN collect(t.justwatch_id)"
+    )
     assert set(in_graph) == justwatch_ids
+
+
+def test_every_other_service_row_is_a_title_or_joins_one(full_graph, driver, data_dir):
+    records, _, _ = driver.execute_query(
+        "MATCH (t:Title)-[:AVAILABLE_ON]->(s:Service) RETURN t.id AS id, t.kind AS kind, "
+        "t.aliases AS aliases, collect(s.name) AS services"
+    )
+    by_id = {r["id"]: r for r in records}
+    by_name = {}
+    for r in records:
+        for alias in r["aliases"]:
+            by_name.setdefault((r["kind"], normalize_title(alias)), []).append(r)
+    kinds = {"Movie": "movie", "TV Show": "show"}
+    for prefix, (service, file_name) in OTHER_SERVICES.items():
+        rows = _rows(data_dir / OTHER_SERVICES_DIR / file_name)
+        kept = [row for row in rows if "Kosovo" not in row["country"]]
+        assert len(rows) - len(kept) == (2 if prefix == "prime" else 0)
+        for row in kept:
+            own = by_id.get(f"{prefix}-{row['show_id']}")
+            joined = by_name.get((kinds[row["type"]], normalize_title(row["title"])), [])
+            assert (own and own["services"][0] == service) or any(service in r["services"] for r in joined), (
+                row
+            )
+    netflix = _scalar(
+        driver,
+        "MATCH (t:Title)-[:AVAILABLE_ON]->(:Service {name: 'Netflix'}) "
+        "WHERE NOT t.chart_only RETURN count(t)",
+    )
+    assert netflix == _scalar(
+        driver, "MATCH (t:Title) WHERE t.netflix_id IS NOT NULL OR t.justwatch_id IS NOT NULL RETURN count(t)"
+    )
 
 
 def test_chart_weeks_match_the_chart_file(full_graph, driver, data_dir):
@@ -58,20 +92,32 @@ def test_people_are_the_distinct_names_of_both_catalogs(full_graph, driver, data
     for row in _rows(data_dir / DATA_FILES["netflix"]):
         for column in ("director", "cast"):
             names.update(normalize_name(n) for n in row[column].split(",") if n.strip())
-    credited_titles = {row["id"] for row in _rows(data_dir / DATA_FILES["justwatch_titles"])
-                       if row["title"].strip()}
+    credited_titles = {
+        row["id"] for row in _rows(data_dir / DATA_FILES["justwatch_titles"]) if row["title"].strip()
+    }
     for row in _rows(data_dir / DATA_FILES["justwatch_credits"]):
         if row["id"] in credited_titles:
             names.add(normalize_name(row["name"]))
     names.discard("")
-    assert full_graph.nodes["Person"] == len(names)
+    # The other services add people of the titles that are theirs alone.
+    other_names = set()
+    for _, file_name in OTHER_SERVICES.values():
+        for row in _rows(data_dir / OTHER_SERVICES_DIR / file_name):
+            for column in ("director", "cast"):
+                other_names.update(normalize_name(n) for n in row[column].split(",") if n.strip())
+    in_graph = set(_scalar(driver, "MATCH (p:Person) RETURN collect(p.key)"))
+    assert names <= in_graph <= names | other_names
+    assert full_graph.nodes["Person"] == len(in_graph) > len(names)
 
 
 def test_unmatched_chart_titles_are_kept_as_chart_only(full_graph, driver):
     chart_only = _scalar(driver, "MATCH (t:Title {chart_only: true}) RETURN count(t)")
     assert chart_only > 0
-    lost = _scalar(driver, "MATCH (t:Title {chart_only: true}) WHERE NOT (t)-[:CHARTED_IN]->() "
-                           "AND t.global_weeks IS NULL RETURN count(t)")
+    lost = _scalar(
+        driver,
+        "MATCH (t:Title {chart_only: true}) WHERE NOT (t)-[:CHARTED_IN]->() "
+        "AND t.global_weeks IS NULL RETURN count(t)",
+    )
     assert lost == 0
     assert full_graph.match["unmatched"] >= chart_only
 
@@ -80,7 +126,8 @@ def _checksum(driver) -> str:
     records, _, _ = driver.execute_query(
         "MATCH (t:Title) OPTIONAL MATCH (t)-[r]-() "
         "WITH t, count(r) AS degree ORDER BY t.id "
-        "RETURN collect([t.id, t.title, t.kind, t.year, t.tags, degree]) AS rows")
+        "RETURN collect([t.id, t.title, t.kind, t.year, t.tags, degree]) AS rows"
+    )
     return hashlib.sha256(repr(records[0]["rows"]).encode()).hexdigest()
 
 
@@ -102,12 +149,21 @@ def _small_copy(data_dir, target, lines: int = 60) -> None:
     """The first `lines` records of every data file, so an ingest takes a second."""
     for name in DATA_FILES.values():
         with open(data_dir / name, newline="", encoding="utf-8") as source:
-            rows = list(csv.reader(source, delimiter="\t" if name.endswith(".tsv") else ",",
-                                   quoting=csv.QUOTE_NONE if name.endswith(".tsv") else csv.QUOTE_MINIMAL))
+            rows = list(
+                csv.reader(
+                    source,
+                    delimiter="\t" if name.endswith(".tsv") else ",",
+                    quoting=csv.QUOTE_NONE if name.endswith(".tsv") else csv.QUOTE_MINIMAL,
+                )
+            )
         with open(target / name, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out, delimiter="\t" if name.endswith(".tsv") else ",",
-                                quoting=csv.QUOTE_NONE if name.endswith(".tsv") else csv.QUOTE_MINIMAL,
-                                lineterminator="\n", escapechar="\\" if name.endswith(".tsv") else None)
+            writer = csv.writer(
+                out,
+                delimiter="\t" if name.endswith(".tsv") else ",",
+                quoting=csv.QUOTE_NONE if name.endswith(".tsv") else csv.QUOTE_MINIMAL,
+                lineterminator="\n",
+                escapechar="\\" if name.endswith(".tsv") else None,
+            )
             writer.writerows(rows[: lines + 1])
 
 
@@ -134,8 +190,9 @@ def test_broken_rows_are_reported_and_the_rest_loads(clean_graph, data_dir, tmp_
     netflix_titles = _scalar(clean_graph, "MATCH (t:Title) WHERE t.netflix_id IS NOT NULL RETURN count(t)")
     assert netflix_titles == good_rows + 1
     assert _scalar(clean_graph, "MATCH (t:Title {netflix_id: 's9003'}) RETURN t.title") == "Good Late Row"
-    assert _scalar(clean_graph, "MATCH (t:Title) WHERE t.netflix_id IN ['s9001', 's9002'] "
-                                "RETURN count(t)") == 0
+    assert (
+        _scalar(clean_graph, "MATCH (t:Title) WHERE t.netflix_id IN ['s9001', 's9002'] RETURN count(t)") == 0
+    )
 
 
 def test_missing_data_folder_names_the_files(clean_graph, tmp_path, settings):

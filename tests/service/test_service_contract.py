@@ -22,7 +22,7 @@ def test_openapi_document_validates_and_covers_every_route(app, client):
     assert {"/health", "/metrics", "/v1/titles", "/v1/titles/{title_id}", "/v1/titles/{title_id}/similar",
             "/v1/titles/{title_id}/audience", "/v1/predict", "/v1/countries",
             "/v1/countries/{iso2}/titles", "/v1/admin/reload", "/openapi.json", "/docs", "/",
-            "/version"} <= documented
+            "/version", "/v1/map"} <= documented
     routes = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     assert len(routes) == len(documented)
     predict = document["paths"]["/v1/predict"]["post"]

@@ -17,7 +17,7 @@ def _ids(body: dict) -> list[str]:
     ("AMÉLIE", "svc-fr1"),       # case ignored
     ("seoul det", "svc-kr1"),    # prefix
     ("seuol detectives", "svc-kr1"),  # one typo
-    ("money heist", "svc-es1"),  # chart alias via the fulltext index
+    ("money heist", "svc-es1"),  # chart alias of "La casa de papel"
     ("patisserie", "svc-ck3"),
 ])
 def test_search_finds_titles(client, conforms, text, expected_first):
@@ -25,6 +25,26 @@ def test_search_finds_titles(client, conforms, text, expected_first):
     body = conforms(response, "/v1/titles")
     assert response.status_code == 200
     assert _ids(body)[0] == expected_first
+
+
+@pytest.mark.parametrize("text", ["Orbit", "orbit", " ORBIT! "])
+def test_search_ranks_an_exact_alias_above_a_title_prefix(client, conforms, text):
+    # svc-sp3 "Cosmos Drift" charted as "Orbit"; svc-sp1 is "Orbit Zero".
+    body = conforms(client.get("/v1/titles", query_string={"q": text}), "/v1/titles")
+    assert _ids(body)[:2] == ["svc-sp3", "svc-sp1"]
+    assert [hit["score"] for hit in body["results"][:2]] == [3.0, 2.0]
+
+
+def test_search_ranks_an_alias_prefix_with_title_prefixes(client, conforms):
+    body = conforms(client.get("/v1/titles?q=money%20he"), "/v1/titles")
+    assert _ids(body)[0] == "svc-es1" and body["results"][0]["score"] == 2.0
+
+
+def test_search_exact_alias_respects_the_type_filter(client, conforms):
+    movies = conforms(client.get("/v1/titles?q=orbit&type=movie"), "/v1/titles")
+    assert _ids(movies)[:2] == ["svc-sp3", "svc-sp1"]
+    shows = conforms(client.get("/v1/titles?q=orbit&type=show"), "/v1/titles")
+    assert not {"svc-sp3", "svc-sp1"} & set(_ids(shows))
 
 
 def test_search_filters_by_type_and_limits(client, conforms):

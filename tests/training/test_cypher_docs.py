@@ -38,7 +38,9 @@ def test_documented_comps_queries_run_and_agree(clean_graph, settings, snapshot,
     assert all(r["why"] for r in content) and [r["rank"] for r in content] == list(range(1, len(content) + 1))
     assert all(r["id"].startswith("t2-") for r in shows)
     assert all(r["weeks"] == 1 for r in charted)
-    assert [(r["current"], r["dimensions"], r["edge_version"], r["basis"]) for r in versions] == [
-        (version, tiny_config.out, version, "audience"), (version, tiny_config.out, version, "content")]
+    assert [(r["current"], r["dimensions"], r["edge_version"], r["basis"], r["scope"]) for r in versions] == [
+        (version, tiny_config.out, version, "audience", "netflix"),
+        (version, tiny_config.out, version, "content", "all"),
+        (version, tiny_config.out, version, "content", "netflix")]
     assert versions[0]["edges"] == len(snapshot.titles) * tiny_config.comps_k
-    assert 0 < versions[1]["edges"] <= len(snapshot.titles) * (len(snapshot.titles) - 1)
+    assert all(0 < row["edges"] <= len(snapshot.titles) * (len(snapshot.titles) - 1) for row in versions[1:])

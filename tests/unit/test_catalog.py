@@ -15,10 +15,25 @@ from graph.sources import CatalogTitle
 def entry(source_id, title, *, kind="movie", year=2020, **fields):
     """A catalog entry with empty metadata; the source follows from the id."""
     values = dict(
-        source_id=source_id, source="netflix" if source_id.startswith("s") else "justwatch",
-        title=title, kind=kind, year=year, summary="", genres=[], countries=[], directors=[],
-        cast=[], rating=None, duration_minutes=None, seasons=None, date_added=None,
-        imdb_id=None, imdb_score=None, imdb_votes=None, tmdb_popularity=None, tmdb_score=None,
+        source_id=source_id,
+        source="netflix" if source_id.startswith("s") else "justwatch",
+        title=title,
+        kind=kind,
+        year=year,
+        summary="",
+        genres=[],
+        countries=[],
+        directors=[],
+        cast=[],
+        rating=None,
+        duration_minutes=None,
+        seasons=None,
+        date_added=None,
+        imdb_id=None,
+        imdb_score=None,
+        imdb_votes=None,
+        tmdb_popularity=None,
+        tmdb_score=None,
         line=2,
     )
     values.update(fields)
@@ -101,8 +116,12 @@ def test_merged_title_takes_netflix_id_and_name_and_longer_summary():
 def test_merged_people_union_by_normalized_name_keeps_person_ids():
     netflix = [entry("s1", "X", cast=["Penelope Cruz", "Javier Bardem"])]
     justwatch = [
-        entry("tm1", "X", cast=["Penélope Cruz", "Luis Tosar"],
-              person_ids={"Penélope Cruz": "7", "Luis Tosar": "8"})
+        entry(
+            "tm1",
+            "X",
+            cast=["Penélope Cruz", "Luis Tosar"],
+            person_ids={"Penélope Cruz": "7", "Luis Tosar": "8"},
+        )
     ]
     (title,) = merge_catalogs(netflix, justwatch)
     assert title.cast == ["Penelope Cruz", "Javier Bardem", "Luis Tosar"]
@@ -212,3 +231,26 @@ def test_chart_only_keys_with_one_slug_share_a_title():
     report = MatchReport(unmatched=[("movie", "Jaws"), ("movie", "JAWS!")])
     (title,) = chart_only_titles(report)
     assert sorted(title.aliases) == ["JAWS!", "Jaws"]
+
+
+def test_other_services_join_the_same_work_and_add_the_rest():
+    from graph.catalog import merge_other_services
+
+    netflix = merge_catalogs(
+        [entry("s1", "Dogs", kind="show", year=2018), entry("s2", "Cats", year=2001)], []
+    )
+    others = {
+        "Prime Video": [
+            entry("prime-s1", "DOGS", kind="show", year=2019),
+            entry("prime-s2", "Cats", year=2019),
+            entry("prime-s3", "Birds", year=2010),
+        ],
+        "Hulu": [entry("hulu-s9", "Birds", year=2011), entry("hulu-s8", "Dogs", year=2018)],
+    }
+    titles = {title.id: title for title in merge_other_services(netflix, others)}
+    assert titles["s1"].services == ["Netflix", "Prime Video"]  # same kind, name, year one apart
+    assert titles["s2"].services == ["Netflix"]  # a remake 18 years later is another work
+    assert titles["prime-s2"].services == ["Prime Video"]
+    assert titles["prime-s3"].services == ["Prime Video", "Hulu"]  # one work on two other services
+    assert "hulu-s9" not in titles and titles["hulu-s8"].kind == "movie"  # a film, not the show
+    assert titles["prime-s3"].date_added is None and titles["prime-s3"].netflix_id is None

@@ -13,8 +13,7 @@ from graph.sources import (
 )
 
 NETFLIX_HEADER = (
-    "show_id,type,title,director,cast,country,date_added,release_year,rating,duration,"
-    "listed_in,description\n"
+    "show_id,type,title,director,cast,country,date_added,release_year,rating,duration,listed_in,description\n"
 )
 JUSTWATCH_HEADER = (
     "id,title,type,description,release_year,age_certification,runtime,genres,"
@@ -42,9 +41,7 @@ JUSTWATCH_MOVIE = (
     "tm84618,Taxi Driver,MOVIE,\"A veteran\ndrives a taxi.\",1976,R,114,\"['drama', 'crime']\","
     "\"['US', 'US']\",,tt0075314,8.2,808582.0,40.965,8.179\r\n"
 )
-JUSTWATCH_SHOW = (
-    "ts1,Money Heist,SHOW,A heist.,2017,TV-MA,50,['crime'],['ES'],5.0,,,,12.5,\r\n"
-)
+JUSTWATCH_SHOW = "ts1,Money Heist,SHOW,A heist.,2017,TV-MA,50,['crime'],['ES'],5.0,,,,12.5,\r\n"
 
 
 def write(tmp_path, name, text):
@@ -195,16 +192,21 @@ def test_country_chart_row_fields(tmp_path):
     (row,), bad_rows = read_country_charts(path)
     assert bad_rows == []
     assert (row.country_iso2, row.week, row.kind, row.rank) == (
-        "AR", datetime.date(2021, 12, 26), "show", 3,
+        "AR",
+        datetime.date(2021, 12, 26),
+        "show",
+        3,
     )
     assert (row.season_title, row.cumulative_weeks, row.line) == ("Squid Game: Season 1", 12, 2)
 
 
 def test_country_chart_na_season_is_none_and_quotes_are_literal(tmp_path):
-    row = 'Argentina\tAR\t2021-12-26\tFilms\t1\t"Don\'t Look Up\tN/A\t1\n'
+    row = "Argentina\tAR\t2021-12-26\tFilms\t1\t\"Don't Look Up\tN/A\t1\n"
     (chart_row,), _ = read_country_charts(write(tmp_path, "charts.tsv", COUNTRY_HEADER + row))
     assert (chart_row.kind, chart_row.show_title, chart_row.season_title) == (
-        "movie", '"Don\'t Look Up', None,
+        "movie",
+        "\"Don't Look Up",
+        None,
     )
 
 
@@ -250,3 +252,27 @@ def test_justwatch_unknown_country_placeholder_is_no_country(tmp_path):
     (show,), bad = read_jw(tmp_path, JUSTWATCH_SHOW.replace("['ES']", "\"['XX', 'ES']\""))
     assert bad == []
     assert show.countries == ["ES"]
+
+
+def test_other_service_rows_read_like_netflix_rows(tmp_path):
+    from graph.sources import read_other_service
+
+    path = tmp_path / "hulu_titles.csv"
+    path.write_text(
+        "show_id,type,title,director,cast,country,date_added,release_year,rating,duration,listed_in,description\n"
+        's1,Movie,Ice Road,,,"United States, Kosovo",22-Oct-21,2021,PG-13,109 min,"Action",Trucks.\n'
+        "s2,TV Show,Home Again,,,United Kingdom,,2019,1 Season,,Drama,A family moves.\n"
+        "s3,Movie,Little Ones,,,,,2020,7+,80 min,Kids,Puppets sing.\n"
+        "s4,Podcast,Oops,,,,,2020,,,,Not a title.\n",
+        encoding="utf-8",
+    )
+    titles, bad = read_other_service(path, "hulu")
+    assert [t.source_id for t in titles] == ["hulu-s2", "hulu-s3"]
+    assert [(b.line, b.reason) for b in bad] == [
+        (2, "unknown country 'Kosovo'"),
+        (5, "unknown type 'Podcast'"),
+    ]
+    home, little = titles
+    assert (home.kind, home.seasons, home.rating, home.countries) == ("show", 1, None, ["GB"])
+    assert home.date_added is None
+    assert (little.rating, little.duration_minutes, little.genres) == ("TV-Y7", 80, ["Kids"])
