@@ -155,6 +155,27 @@ def _run_rows(tx: neo4j.ManagedTransaction, statement: str, rows: list[dict], ve
     tx.run(statement, rows=rows, version=version).consume()
 
 
+def write_vocabulary_tags(
+    driver: neo4j.Driver,
+    version: str,
+    tags: Sequence[dict],
+    title_tags: dict[str, Sequence[tuple[str, float]]],
+    *,
+    batch_size: int = WRITE_BATCH,
+    database: str | None = None,
+) -> dict:
+    """Write the vocabulary's Tag nodes ({name, facet, definition}) and each title's TAGGED
+    edges, then delete TAGGED edges of other vocabulary versions; return counts."""
+    driver.execute_query(queries.MERGE_VOCABULARY_TAGS, rows=list(tags), version=version, database_=database)
+    rows = [{"id": title_id, "tags": [{"name": name, "weight": float(weight)} for name, weight in entries]}
+            for title_id, entries in title_tags.items()]
+    with driver.session(database=database) as session:
+        for start in range(0, len(rows), batch_size):
+            session.execute_write(_run_rows, queries.MERGE_TAGGED, rows[start : start + batch_size], version)
+    deleted = _delete_in_batches(driver, queries.DELETE_OTHER_TAGGED_BATCH, database, version=version)
+    return {"tags": len(tags), "tagged": sum(len(r["tags"]) for r in rows), "old_tagged_deleted": deleted}
+
+
 def _comp_row(comp: tuple[str, float] | dict, rank: int, basis: str, scope: str) -> dict:
     """A SIMILAR_TO row: (id, score) pairs carry no explanation, dicts carry what they have."""
     if not isinstance(comp, dict):

@@ -405,9 +405,12 @@ EMBEDDING_TITLES_BATCH = _q("""
     ORDER BY id
 """)
 
-EMBEDDING_TAGS = (
-    "MATCH (x:Tag) RETURN x.name AS name, coalesce(x.title_count, 0) AS title_count ORDER BY name"
-)
+# Summary-word tags only: a vocabulary tag (it has a facet) that no HAS_TAG edge reaches is not
+# a node of the embedding graph.
+EMBEDDING_TAGS = _q("""
+    MATCH (x:Tag) WHERE x.facet IS NULL OR EXISTS { ()-[:HAS_TAG]->(x) }
+    RETURN x.name AS name, coalesce(x.title_count, 0) AS title_count ORDER BY name
+""")
 EMBEDDING_GENRES = "MATCH (x:Genre) RETURN x.name AS name ORDER BY name"
 EMBEDDING_COUNTRIES = "MATCH (x:Country) RETURN x.iso2 AS iso2 ORDER BY iso2"
 
@@ -460,6 +463,30 @@ MERGE_SIMILAR_TO = _q("""
     SET r.score = comp.score, r.rank = comp.rank, r.shared_tags = comp.shared_tags,
         r.shared_facets = comp.shared_facets, r.shared_genres = comp.shared_genres,
         r.shared_people = comp.shared_people, r.why = comp.why
+""")
+
+# The curated vocabulary's tags (training/resources/tag_vocabulary.csv) with their facets, and
+# each title's weighted tags from it: TAGGED, kept apart from the summary-word HAS_TAG edges the
+# graph embedding reads. A new vocabulary version replaces the edges of the old one.
+MERGE_VOCABULARY_TAGS = _q("""
+    UNWIND $rows AS row
+    MERGE (tag:Tag {name: row.name})
+    SET tag.facet = row.facet, tag.definition = row.definition, tag.vocabulary = $version
+""")
+
+MERGE_TAGGED = _q("""
+    UNWIND $rows AS row
+    MATCH (t:Title {id: row.id})
+    UNWIND row.tags AS entry
+    MATCH (tag:Tag {name: entry.name})
+    MERGE (t)-[r:TAGGED]->(tag)
+    SET r.weight = entry.weight, r.vocabulary = $version
+""")
+
+DELETE_OTHER_TAGGED_BATCH = _q("""
+    MATCH ()-[r:TAGGED]->() WHERE r.vocabulary <> $version
+    WITH r LIMIT $batch_size
+    DELETE r RETURN count(*) AS deleted
 """)
 
 CURRENT_EMBEDDING_VERSION = _q("""

@@ -390,7 +390,7 @@ def run_training(
     echo: Callable[[str], None] = print,
 ) -> Path:
     """Read the graph, train, evaluate comps, write and publish the bundle, write back; return its folder."""
-    from graph.embeddings import read_chart_countries, write_embeddings
+    from graph.embeddings import read_chart_countries, write_embeddings, write_vocabulary_tags
     from training import registry
     from training.data import build_graph, read_snapshot
 
@@ -466,6 +466,13 @@ def run_training(
                 database=database,
                 progress=bar.update,
             )
+        tagged = write_vocabulary_tags(
+            driver, content.model.assigner.vocabulary.version,
+            [{"name": t.name, "facet": t.facet, "definition": t.definition}
+             for t in content.model.assigner.vocabulary.tags],
+            {t.id: t.tags for t in content.model.index.titles}, database=database)
+        echo(f"vocabulary tags written: {tagged['tags']} Tag nodes with facets, "
+             f"{tagged['tagged']:,} TAGGED edges")
         if has_audience:
             write_audience_back(driver, version_dir, settings, progress=progress, echo=echo)
     # `current` moves last, so a run killed before the write-back's flip leaves the previous model

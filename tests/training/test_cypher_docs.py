@@ -26,13 +26,17 @@ def test_documented_comps_queries_run_and_agree(clean_graph, settings, snapshot,
         echo=lambda _: None,
     ).name
     blocks = BLOCK.findall((PROJECT_ROOT / "docs" / "cypher_embeddings.md").read_text())
-    assert len(blocks) == 7
+    assert len(blocks) == 9
     results = []
     for params, query in blocks:
         records, _, _ = clean_graph.execute_query(query, **json.loads(params))
         assert records, f"no rows from:\n{query}"
         results.append([r.data() for r in records])
-    by_index, by_country, content, similar, shows, charted, versions = results
+    by_index, by_country, content, similar, shows, charted, versions, title_tags, top_tags = results
+    facets = {"subject", "mood", "setting", "audience", "format"}
+    assert {row["facet"] for row in title_tags} <= facets and sum(len(row["tags"]) for row in title_tags) >= 3
+    assert {row["facet"] for row in top_tags} <= facets
+    assert all(1 <= len(row["top"]) <= 3 and row["top"][0]["definition"] for row in top_tags)
     assert [r["id"] for r in by_index][:3] == [r["id"] for r in similar][:3]
     assert all(r["id"].startswith("t0-") for r in by_country)  # t0-* are the US titles
     assert all(r["why"] for r in content) and [r["rank"] for r in content] == list(range(1, len(content) + 1))
