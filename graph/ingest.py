@@ -129,7 +129,14 @@ def read_sources(data_dir: Path) -> SourceData:
     others, bad_others = read_other_services(data_dir / OTHER_SERVICES_DIR)
     titles = merge_other_services(add_chart_aliases(catalog, report), others)
     titles += chart_only_titles(report)
-    tags = extract_tags({tid: text for tid, text in title_summaries(titles).items() if text})
+    summaries = {tid: text for tid, text in title_summaries(titles).items() if text}
+    # The Netflix files' titles keep the tags of their own corpus (the other catalogs would shift
+    # every term's document frequency, and so the audience model's inputs); the other services'
+    # titles take theirs from the whole corpus.
+    tags = extract_tags(summaries)
+    others = {title.id: title.summary for title in titles if not title.netflix_id and not title.justwatch_id
+              and not title.chart_only and title.summary}
+    tags |= {tid: terms for tid, terms in extract_tags(summaries | others).items() if tid in others}
     country_names = {row.country_iso2: row.country_name for row in chart_rows}
     return SourceData(
         titles=titles, chart_rows=chart_rows, global_rows=global_rows, match_report=report,

@@ -22,6 +22,13 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _env_choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = env.get(name) or default
+    if raw not in choices:
+        raise SystemExit(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def _env_path(env: Mapping[str, str], name: str, default: Path) -> Path:
     raw = env.get(name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -38,6 +45,9 @@ class Settings:
         cache_dir: downloaded Neo4j jars, kept outside the clone so CI can reuse them.
         neo4j_uri: an external server; when None the project starts its own.
         neo4j_password: from `NEO4J_PASSWORD`, else a random one kept in `home/neo4j/password`.
+        pretrain_catalog: titles the graph embedding learns from (`TITLEGRAPH_PRETRAIN_CATALOG`):
+            `all` (default: every service's catalog) or `netflix` (the ablation without the other
+            services); the audience head learns from Netflix's charts either way.
         answer_cache_entries: comps and audience answers each worker keeps
             (`TITLEGRAPH_ANSWER_CACHE`, default 20000; 0 turns the cache off, as `bench/api.py`
             does for its uncached runs).
@@ -77,6 +87,7 @@ class Settings:
     # sets a fresh one per run so /metrics adds up all workers.
     metrics_dir: Path | None = None
     seed: int = 7
+    pretrain_catalog: str = "all"
 
     @property
     def neo4j_home(self) -> Path:
@@ -148,6 +159,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_port=_env_int(env, "TITLEGRAPH_API_PORT", defaults.api_port),
         api_workers=_env_int(env, "TITLEGRAPH_API_WORKERS", defaults.api_workers),
         seed=_env_int(env, "TITLEGRAPH_SEED", defaults.seed),
+        pretrain_catalog=_env_choice(env, "TITLEGRAPH_PRETRAIN_CATALOG", ("all", "netflix"),
+                                     defaults.pretrain_catalog),
         ingest_batch_size=_env_int(env, "TITLEGRAPH_INGEST_BATCH_SIZE", defaults.ingest_batch_size),
         answer_cache_entries=_env_int(env, "TITLEGRAPH_ANSWER_CACHE", defaults.answer_cache_entries),
         metrics_dir=_env_path(env, "PROMETHEUS_MULTIPROC_DIR", None),

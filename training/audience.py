@@ -1215,7 +1215,7 @@ def pretrain_without(
     from training.train import TrainConfig, fit_features, train_model
 
     config = config or TrainConfig()
-    snapshot = read_snapshot(driver, database=settings.neo4j_database)
+    snapshot = read_snapshot(driver, database=settings.neo4j_database, catalog=settings.pretrain_catalog)
     graph = build_graph(snapshot, exclude_title_ids=exclude_ids, min_person_titles=config.min_person_titles)
     featurizer, title_x = fit_features(graph, config, settings.cache_dir)
     result = train_model(graph, title_x, config, progress=progress)
@@ -1270,7 +1270,7 @@ def parts_from_bundle(driver, settings, model, exclude_ids: Sequence[str]) -> di
     from training.train import TrainConfig
 
     config = TrainConfig(**model.config["train"])
-    snapshot = read_snapshot(driver, database=settings.neo4j_database)
+    snapshot = read_snapshot(driver, database=settings.neo4j_database, catalog=settings.pretrain_catalog)
     graph = build_graph(snapshot, exclude_title_ids=exclude_ids, min_person_titles=config.min_person_titles)
     if graph.keys["title"] != model.title_ids:
         raise ValueError("the bundle was not pretrained on this graph with these exclusions")

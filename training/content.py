@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from graph.catalog import NETFLIX
 from training.franchise import franchise_key, work_key
@@ -41,21 +42,26 @@ CANDIDATES = 200
 
 @dataclass
 class ContentWeights:
-    """Weights of the content score's parts (validation-chosen; defaults are the search's start).
+    """Weights of the content score's parts. The defaults are the grid point `titlegraph
+    evaluate-comps` chose on the validation franchise pairs (docs/evaluation.md prints it).
 
     Args:
-        summary: summary sentence-vector cosine (default 0.55).
-        tags: curated-tag cosine (default 0.2).
-        genres: genre cosine (default 0.2).
+        summary: summary sentence-vector cosine (default 0.6).
+        tags: curated-tag cosine (default 0.15).
+        genres: genre cosine (default 0.15).
         kind: same kind, series or film (default 0.05).
         people: bonus per shared person, up to three (default 0.05 each).
+        neighbours: share of a title's vector taken from the mean vector of the titles it
+            shares cast or crew with (one mean-aggregation step over title-person-title, as a
+            parameter-free GraphSAGE layer; default 0.5).
     """
 
-    summary: float = 0.55
-    tags: float = 0.2
-    genres: float = 0.2
+    summary: float = 0.6
+    tags: float = 0.15
+    genres: float = 0.15
     kind: float = 0.05
     people: float = 0.05
+    neighbours: float = 0.5
 
 
 @dataclass
@@ -145,7 +151,11 @@ class ContentIndex:
         # Titles without a known service come from the Netflix files (graphs ingested before
         # the other catalogs, tiny test graphs).
         self.on_netflix = np.array([not t.services or NETFLIX in t.services for t in self.titles], dtype=bool)
-        self.matrix = self.vectors(self.titles, self.summary_vectors)
+        self.own = self.vectors(self.titles, self.summary_vectors)
+        self._person_column, self._person_titles = _person_incidence(self.people)
+        self.matrix = self.smooth(self.own, self.people, catalog_rows=True)
+        self.netflix_rows = np.flatnonzero(self.on_netflix)
+        self.netflix_matrix = np.ascontiguousarray(self.matrix[self.netflix_rows])
 
     def reweighted(self, weights: ContentWeights) -> ContentIndex:
         """The same catalog scored with other weights."""
@@ -174,6 +184,31 @@ class ContentIndex:
         ]
         return np.hstack(blocks).astype(np.float32)
 
+    def embed(self, titles: Sequence[ContentTitle], summary_vectors: np.ndarray) -> np.ndarray:
+        """Content vectors of new titles: their own parts, smoothed over the catalog titles they
+        share people with."""
+        return self.smooth(self.vectors(titles, summary_vectors), [frozenset(t.people) for t in titles])
+
+    def smooth(self, own: np.ndarray, people: Sequence[frozenset], *,
+               catalog_rows: bool = False) -> np.ndarray:
+        """(1 - b) own + b mean(own vectors of the titles sharing a person), at the own norm."""
+        share = self.weights.neighbours
+        if share <= 0 or self._person_titles.shape[1] == 0:
+            return own
+        columns = self._person_column
+        rows = _incidence([[columns[p] for p in names if p in columns] for names in people], len(columns))
+        adjacency = (rows @ self._person_titles.T).tocsr()
+        if catalog_rows:
+            adjacency.setdiag(0)
+            adjacency.eliminate_zeros()
+        degree = np.asarray(adjacency.sum(axis=1)).ravel()
+        neighbour_mean = sparse.diags(1.0 / np.maximum(degree, 1.0)) @ adjacency @ self.own
+        neighbour_mean[degree == 0] = own[degree == 0]
+        mixed = (1.0 - share) * own + share * neighbour_mean
+        own_norm = np.linalg.norm(own, axis=1, keepdims=True)
+        scale = own_norm / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
+        return (mixed * scale).astype(np.float32)
+
     def comps(
         self,
         vector: np.ndarray,
@@ -186,7 +221,12 @@ class ContentIndex:
     ) -> list[tuple[int, float]]:
         """The k best comps (catalog index, score) of one title after the bonus and the rules;
         scope 'netflix' keeps titles on Netflix only."""
-        scores = self.matrix @ vector
+        if scope == "netflix":
+            # Only Netflix's rows are scored (less than half of the wider catalog's product).
+            scores = np.full(len(self.titles), -np.inf, dtype=np.float32)
+            scores[self.netflix_rows] = self.netflix_matrix @ vector
+        else:
+            scores = self.matrix @ vector
         return self._best(scores, title, k, self_index=self_index, kind=kind, scope=scope)
 
     def comps_of_all(self, k: int, scope: str = "all", chunk: int = 512) -> list[list[tuple[int, float]]]:
@@ -269,7 +309,7 @@ class ContentIndex:
     def save(self, folder: Path) -> None:
         """content.npz (summary vectors) and content.json (titles, weights, vocabularies)."""
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / "content.npz", summary_vectors=self.summary_vectors.astype(np.float16))
+        np.savez(folder / "content.npz", summary_vectors=self.summary_vectors.astype(np.float32))
         (folder / "content.json").write_text(
             json.dumps(
                 {
@@ -297,6 +337,26 @@ class ContentIndex:
             genre_idf=stored["genre_idf"],
             tag_idf=stored["tag_idf"],
         )
+
+
+# People credited on more titles than this (narrators, studio regulars) link too much to say
+# anything about a title's content.
+HUB_PEOPLE = 30
+
+
+def _incidence(rows: Sequence[Sequence[int]], width: int) -> sparse.csr_matrix:
+    indptr = np.cumsum([0] + [len(row) for row in rows])
+    indices = np.array([column for row in rows for column in row], dtype=np.int64)
+    return sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
+                             shape=(len(rows), max(width, 0)))
+
+
+def _person_incidence(people: Sequence[frozenset]) -> tuple[dict[str, int], sparse.csr_matrix]:
+    """Columns of the people on 2 to HUB_PEOPLE catalog titles, and the titles x people matrix."""
+    counts = Counter(person for names in people for person in names)
+    kept = sorted(person for person, count in counts.items() if 2 <= count <= HUB_PEOPLE)
+    column = {person: position for position, person in enumerate(kept)}
+    return column, _incidence([[column[p] for p in names if p in column] for names in people], len(kept))
 
 
 def _idf(counts: Counter, total: int) -> dict[str, float]:

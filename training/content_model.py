@@ -65,7 +65,7 @@ class ContentModel:
             people=list(people),
             year=year,
         )
-        return described, self.index.vectors([described], summary_vector)[0]
+        return described, self.index.embed([described], summary_vector)[0]
 
     def similar(self, described: ContentTitle, vector: np.ndarray, k: int = 10, *,
                 kind: str | None = None, scope: str = "netflix", self_index: int | None = None) -> list[dict]:

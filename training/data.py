@@ -18,6 +18,7 @@ import torch
 from torch_geometric.data import HeteroData
 from torch_geometric.transforms import ToUndirected
 
+from graph.catalog import NETFLIX
 from graph.embeddings import TitleRow, iter_title_batches, read_vocabularies
 
 NODE_TYPES = ("title", "tag", "genre", "country", "person")
@@ -91,10 +92,15 @@ def read_snapshot(
     database: str | None = None,
     batch_size: int = 2000,
     on_batch: Callable[[int], None] | None = None,
+    catalog: str = "all",
 ) -> GraphSnapshot:
-    """Stream the embedding graph out of Neo4j (titles in batches, then the vocabularies)."""
+    """Stream the embedding graph out of Neo4j (titles in batches, then the vocabularies);
+    catalog 'netflix' keeps the titles on Netflix only."""
     titles: list[TitleRow] = []
     for batch in iter_title_batches(driver, batch_size=batch_size, database=database):
+        if catalog == "netflix":
+            # Titles read before services existed (no AVAILABLE_ON) came from the Netflix files.
+            batch = [row for row in batch if not row.services or NETFLIX in row.services]
         titles.extend(batch)
         if on_batch is not None:
             on_batch(len(batch))

@@ -668,7 +668,7 @@ def run_evaluation(
     from training.data import read_snapshot
 
     started = time.monotonic()
-    snapshot = read_snapshot(driver, database=settings.neo4j_database)
+    snapshot = read_snapshot(driver, database=settings.neo4j_database, catalog=settings.pretrain_catalog)
     charts = read_chart_countries(driver, database=settings.neo4j_database)
     results = {}
     for encoder in encoders:

@@ -163,10 +163,11 @@ def choose_weights(
 ) -> tuple[ContentWeights, list]:
     """Grid search of the content weights on validation franchise pairs (recall@10)."""
     tried = []
-    for summary, tags, genres, people in itertools.product(
-        (0.45, 0.6), (0.15, 0.3), (0.15, 0.3), (0.0, 0.05)
+    for summary, tags, genres, people, neighbours in itertools.product(
+        (0.45, 0.6), (0.15, 0.3), (0.15, 0.3), (0.0, 0.05), (0.0, 0.3, 0.5)
     ):
-        weights = ContentWeights(summary=summary, tags=tags, genres=genres, kind=0.05, people=people)
+        weights = ContentWeights(summary=summary, tags=tags, genres=genres, kind=0.05, people=people,
+                                 neighbours=neighbours)
         candidate = index.reweighted(weights)
         tried.append((franchise_recall(candidate, content_scorer(candidate, signals), validation), weights))
     tried.sort(key=lambda pair: -pair[0])
@@ -199,8 +200,11 @@ def run_comps_evaluation(
     hybrid = choose_hybrid(index, signals, sample)
     methods: dict[str, Scorer] = {
         "content comps (this model)": content_scorer(chosen, signals),
-        "content comps without shared people": content_scorer(
-            chosen.reweighted(replace(weights, people=0.0)), signals
+        "content comps without the graph step (title-person-title mean)": content_scorer(
+            chosen.reweighted(replace(weights, neighbours=0.0)), signals
+        ),
+        "content comps without shared-people edges (no bonus, no graph step)": content_scorer(
+            chosen.reweighted(replace(weights, people=0.0, neighbours=0.0)), signals
         ),
         "MiniLM kNN on summaries": lambda a: signals.summary @ signals.summary[a],
         "TF-IDF kNN on summaries": lambda a: (signals.tfidf @ signals.tfidf[a].T).toarray().ravel(),

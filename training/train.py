@@ -397,7 +397,8 @@ def run_training(
     started = time.monotonic()
     database = settings.neo4j_database
     with tqdm(desc="read graph", unit="title", disable=not progress, mininterval=1.0) as bar:
-        snapshot = read_snapshot(driver, database=database, on_batch=bar.update)
+        snapshot = read_snapshot(driver, database=database, on_batch=bar.update,
+                                 catalog=settings.pretrain_catalog)
     if not snapshot.titles:
         raise RuntimeError("the graph holds no titles with metadata; run `titlegraph ingest` first")
     graph = build_graph(snapshot, min_person_titles=config.min_person_titles)

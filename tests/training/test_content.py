@@ -83,7 +83,8 @@ def _catalog():
         ]
     )
     facets = {"drug cartel": "subject", "baking": "subject"}
-    return ContentIndex(titles, vectors, facets, ContentWeights())
+    # Without the graph step, so each rule and the people bonus are seen alone.
+    return ContentIndex(titles, vectors, facets, ContentWeights(neighbours=0.0))
 
 
 def test_rules_keep_kids_titles_duplicates_and_a_third_franchise_entry_out():
@@ -105,7 +106,7 @@ def test_kids_titles_keep_family_but_not_adult_comps():
 
 def test_shared_people_raise_a_comp_and_are_explained():
     index = _catalog()
-    without = index.reweighted(ContentWeights(people=0.0))
+    without = index.reweighted(ContentWeights(people=0.0, neighbours=0.0))
     rank_with = [index.ids[j] for j, _ in index.comps_of("t0", k=6)].index("t6")
     rank_without = [without.ids[j] for j, _ in without.comps_of("t0", k=6)].index("t6")
     assert rank_with < rank_without
@@ -180,3 +181,24 @@ def test_the_committed_vocabulary_and_labels_are_usable():
     assert len(labels) >= 150
     unknown = {name for tags in labels.values() for name in tags} - set(vocabulary.names)
     assert not unknown, f"labels use tags outside the vocabulary: {sorted(unknown)[:5]}"
+
+
+def test_the_graph_step_moves_a_title_towards_those_it_shares_people_with():
+    titles = [
+        ContentTitle("a", "Alpha", "show", "TV-MA", ["Dramas"], [], ["ana", "bo"]),
+        ContentTitle("b", "Beta", "show", "TV-MA", ["Dramas"], [], ["ana"]),
+        ContentTitle("c", "Gamma", "show", "TV-MA", ["Dramas"], [], ["bo"]),
+        ContentTitle("d", "Delta", "show", "TV-MA", ["Dramas"], [], []),
+    ]
+    vectors = np.stack([_vector(1, 0), _vector(0, 1), _vector(0, 1), _vector(1, 1)])
+    plain = ContentIndex(titles, vectors, {}, ContentWeights(people=0.0, neighbours=0.0))
+    smoothed = plain.reweighted(ContentWeights(people=0.0, neighbours=0.5))
+    assert np.array_equal(plain.matrix, plain.own)
+    assert smoothed.matrix[0] @ smoothed.matrix[1] > plain.matrix[0] @ plain.matrix[1]
+    assert np.allclose(smoothed.matrix[3], plain.matrix[3])  # nobody shared: unchanged
+    assert np.allclose(np.linalg.norm(smoothed.matrix, axis=1), np.linalg.norm(plain.matrix, axis=1))
+    # A new title with Ana's name is pulled the same way; without people it is its own vector.
+    new = ContentTitle("", "New", "show", "TV-MA", ["Dramas"], [], ["ana"])
+    alone = ContentTitle("", "New", "show", "TV-MA", ["Dramas"], [], [])
+    pulled = smoothed.embed([new], vectors[:1])[0]
+    assert pulled @ smoothed.matrix[1] > smoothed.embed([alone], vectors[:1])[0] @ smoothed.matrix[1]
