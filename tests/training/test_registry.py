@@ -78,6 +78,7 @@ def test_train_killed_before_publish_keeps_current(tmp_path, monkeypatch, snapsh
         neo4j_database = None
         models_path = tmp_path
         cache_dir = None
+        pretrain_catalog = "all"
 
     with pytest.raises(KeyboardInterrupt):
         train.run_training(Local(), None, tiny_config, write_back=False, progress=False, echo=lambda _: None)
