@@ -164,7 +164,9 @@ def choose_weights(
     """Grid search of the content weights on validation franchise pairs (recall@10)."""
     tried = []
     for summary, tags, genres, people, neighbours in itertools.product(
-        (0.45, 0.6), (0.15, 0.3), (0.15, 0.3), (0.0, 0.05), (0.0, 0.3, 0.5)
+        # The graph step stops at 0.2: franchise pairs reward shared cast without limit, and
+        # beyond 0.2 the lists read as "same actors" rather than "same story" (ContentWeights).
+        (0.45, 0.6), (0.15, 0.3), (0.15, 0.3), (0.0, 0.05), (0.0, 0.2)
     ):
         weights = ContentWeights(summary=summary, tags=tags, genres=genres, kind=0.05, people=people,
                                  neighbours=neighbours)
