@@ -198,7 +198,7 @@ class ContentIndex:
         if share <= 0 or self._person_titles.shape[1] == 0:
             return own
         columns = self._person_column
-        rows = _incidence([[columns[p] for p in names if p in columns] for names in people], len(columns))
+        rows = incidence([[columns[p] for p in names if p in columns] for names in people], len(columns))
         adjacency = (rows @ self._person_titles.T).tocsr()
         if catalog_rows:
             adjacency.setdiag(0)
@@ -346,7 +346,8 @@ class ContentIndex:
 HUB_PEOPLE = 30
 
 
-def _incidence(rows: Sequence[Sequence[int]], width: int) -> sparse.csr_matrix:
+def incidence(rows: Sequence[Sequence[int]], width: int) -> sparse.csr_matrix:
+    """A 0/1 sparse matrix with a row per entry of `rows`, holding ones at its column indices."""
     indptr = np.cumsum([0] + [len(row) for row in rows])
     indices = np.array([column for row in rows for column in row], dtype=np.int64)
     return sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
@@ -358,7 +359,7 @@ def _person_incidence(people: Sequence[frozenset]) -> tuple[dict[str, int], spar
     counts = Counter(person for names in people for person in names)
     kept = sorted(person for person, count in counts.items() if 2 <= count <= HUB_PEOPLE)
     column = {person: position for position, person in enumerate(kept)}
-    return column, _incidence([[column[p] for p in names if p in column] for names in people], len(kept))
+    return column, incidence([[column[p] for p in names if p in column] for names in people], len(kept))
 
 
 def _idf(counts: Counter, total: int) -> dict[str, float]:

@@ -23,10 +23,9 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from training.content import ContentIndex, ContentWeights
+from training.content import ContentIndex, ContentWeights, incidence
 from training.content_model import summary_text
 from training.evaluate import write_report
 from training.franchise import franchise_key, franchise_pairs
@@ -118,11 +117,12 @@ class Signals:
         )
         genre_vocabulary = sorted({g.lower() for t in titles for g in t.genres})
         column = {g: i for i, g in enumerate(genre_vocabulary)}
-        self.genres = _binary([[column[g.lower()] for g in t.genres] for t in titles], len(genre_vocabulary))
+        self.genres = incidence([[column[g.lower()] for g in t.genres] for t in titles],
+                                max(1, len(genre_vocabulary)))
         self.genre_counts = np.asarray(self.genres.sum(axis=1)).ravel()
         people = sorted({p for t in titles for p in t.people})
         person_column = {p: i for i, p in enumerate(people)}
-        self.people = _binary([[person_column[p] for p in t.people] for t in titles], len(people))
+        self.people = incidence([[person_column[p] for p in t.people] for t in titles], max(1, len(people)))
         self.audience = unit_rows(audience_embeddings) if audience_embeddings is not None else None
 
     def shared_people(self, anchor: int) -> np.ndarray:
@@ -132,17 +132,6 @@ class Signals:
         shared = (self.genres @ self.genres[anchor].T).toarray().ravel()
         union = self.genre_counts + self.genre_counts[anchor] - shared
         return np.where(union > 0, shared / np.maximum(union, 1), 0.0)
-
-
-def _binary(rows: list[list[int]], width: int) -> sparse.csr_matrix:
-    indptr = np.cumsum([0] + [len(r) for r in rows])
-    data = np.ones(int(indptr[-1]), dtype=np.float32)
-    matrix = sparse.csr_matrix(
-        (data, np.concatenate([np.array(r, dtype=int) for r in rows] + [np.array([], int)]), indptr),
-        shape=(len(rows), max(1, width)),
-    )
-    matrix.data[:] = 1.0
-    return matrix
 
 
 def content_scorer(index: ContentIndex, signals: Signals) -> Scorer:

@@ -26,6 +26,7 @@ from training.content_model import ContentModel
 from training.data import SUPERVISED_EDGE_TYPES, TitleGraph, reverse_edge_type
 from training.layout import build_layout
 from training.model import HeteroSageEncoder, LinkPredictor, link_loss
+from training.vectors import unit_rows
 
 # Content comps stored per title: more than the audience's 10, so type and country filters
 # of GET /similar still find k of them among the stored ones.
@@ -259,9 +260,8 @@ def embed_graph(model: LinkPredictor, graph: TitleGraph, title_x: np.ndarray):
 
 
 def normalize(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (float32)."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+    """Rows scaled to unit L2 norm (float32): training.vectors.unit_rows."""
+    return unit_rows(matrix)
 
 
 # --- the `titlegraph train` pipeline ----------------------------------------------------------

@@ -41,11 +41,6 @@ class Vocabulary:
     def names(self) -> list[str]:
         return [tag.name for tag in self.tags]
 
-    def facet_of(self, name: str) -> str:
-        return self._facets()[name]
-
-    def _facets(self) -> dict[str, str]:
-        return {tag.name: tag.facet for tag in self.tags}
 
 
 def _split(cell: str | None) -> tuple[str, ...]:
