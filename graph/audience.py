@@ -59,6 +59,7 @@ def _chart_record(record) -> TitleChartRecord:
         date_added=_date(record["date_added"]),
         charts=charts,
         global_weeks=[(_date(week), hours[index]) for index, week in enumerate(record["global_weeks"])],
+        global_list=record["global_list"],
     )
 
 

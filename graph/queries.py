@@ -226,7 +226,10 @@ TITLE_AUDIENCE = _q("""
     MATCH (t:Title {id: $id})
     OPTIONAL MATCH (m:ModelVersion {area: 'audience'})
     WITH t, coalesce(m.version, $version) AS version
-    RETURN t.id AS id, t.title AS title, t.kind AS kind, version,
+    RETURN t.id AS id, t.title AS title, t.kind AS kind, version, t.year AS year, t.seasons AS seasons,
+           t.duration_minutes AS duration_minutes, t.date_added AS date_added,
+           t.first_chart_week AS first_chart_week,
+           COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
            COLLECT {
                MATCH (t)-[p:PREDICTED_AUDIENCE]->(c:Country)
                WHERE p.model_version = version AND ($country IS NULL OR c.iso2 = $country)
@@ -323,7 +326,7 @@ AUDIENCE_CHART_RECORDS = _q("""
     WHERE t.first_chart_week IS NOT NULL OR t.date_added >= $added_since
     RETURN t.id AS id, t.kind AS kind, coalesce(t.chart_only, false) AS chart_only,
            t.date_added AS date_added, coalesce(t.global_weeks, []) AS global_weeks,
-           coalesce(t.global_hours, []) AS global_hours,
+           coalesce(t.global_hours, []) AS global_hours, t.global_list AS global_list,
            COLLECT { MATCH (t)-[r:CHARTED_IN]->(c:Country)
                      RETURN {iso2: c.iso2, weeks: r.weeks, ranks: r.ranks} } AS charts
     ORDER BY id
@@ -333,7 +336,7 @@ AUDIENCE_TITLE_METADATA = _q("""
     UNWIND $ids AS id
     MATCH (t:Title {id: id})
     RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year, t.summary AS summary,
-           t.duration_minutes AS duration_minutes, coalesce(t.tags, []) AS tags,
+           t.duration_minutes AS duration_minutes, t.seasons AS seasons, coalesce(t.tags, []) AS tags,
            COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre) RETURN g.name ORDER BY g.name } AS genres,
            COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
            COLLECT { MATCH (p:Person)-[:DIRECTED]->(t) RETURN p.name ORDER BY p.name } AS directors,

@@ -7,9 +7,10 @@ as `genre` is reported instead of silently ignored.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 Kind = Literal["movie", "show"]
 
@@ -25,10 +26,29 @@ Iso2 = Annotated[
     Field(description="ISO 3166-1 alpha-2 country code (case-insensitive)", examples=["KR"]),
 ]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-StrictYear = Annotated[int, Field(strict=True, ge=1880, le=2100)]
+
+
+def _integral(value):
+    """551.0 is an integer to JSON Schema (schemathesis sends it): accept it, still refuse 551.5 and true."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _calendar_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not a calendar date (YYYY-MM-DD): {value!r}") from None
+
+
+StrictYear = Annotated[int, BeforeValidator(_integral), Field(strict=True, ge=1880, le=2100)]
 # The model (training.predictor.NewTitle.validate) accepts 1..2000 minutes; a wider bound here let
 # 2001..10000 through to a 500 (found by schemathesis, tests/reliability/test_hostile_input.py).
-StrictMinutes = Annotated[int, Field(strict=True, ge=1, le=2_000)]
+StrictMinutes = Annotated[int, BeforeValidator(_integral), Field(strict=True, ge=1, le=2_000)]
+Season = Annotated[int, BeforeValidator(_integral), Field(strict=True, ge=1, le=100)]
+IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_calendar_date),
+                    Field(json_schema_extra={"format": "date"}, examples=["2022-03-18"])]
 
 
 class _Query(BaseModel):
@@ -108,6 +128,10 @@ class PredictRequest(_Body):
     duration_minutes: StrictMinutes | None = None
     rating: Rating | None = Field(None, description=(
         "US age rating; keeps children's titles out of an adult title's comps and the reverse"))
+    season: Season | None = Field(None, description=(
+        "1 = a new series, 2 or more = a returning season (shows); omitted = unknown"))
+    launch_date: IsoDate | None = Field(None, description=(
+        "launch date (YYYY-MM-DD); omitted = a launch now. A missing `year` also means a new title"))
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "title": "The Last Lighthouse", "type": "show",
@@ -210,7 +234,23 @@ class AudienceEntry(_Out):
     name: str | None = None
     p_chart: float = Field(ge=0, le=1, description="probability of entering the weekly top 10")
     expected_weeks: float = Field(ge=0, description="expected weeks in the top 10")
+    audience_index: float | None = Field(None, ge=0, description=(
+        "expected weeks relative to an average launched title in that country (1.0 = average)"))
     observed_weeks: int | None = Field(None, description="weeks it actually charted (existing titles)")
+
+
+class Quantiles(_Out):
+    p10: float = Field(ge=0)
+    p50: float = Field(ge=0)
+    p90: float = Field(ge=0)
+
+
+class Viewing(_Out):
+    """Worldwide viewing in the first weeks after launch: median and 80% interval."""
+
+    horizon_weeks: int = Field(description="weeks from launch the forecast covers (launch week included)")
+    hours: Quantiles = Field(description="hours viewed worldwide")
+    views: Quantiles = Field(description="views: hours / runtime (a film, or a season of a show)")
 
 
 class AudienceResponse(_Out):
@@ -221,6 +261,8 @@ class AudienceResponse(_Out):
         "predicted audience, highest p_chart first; EMPTY (with a warning) until an audience "
         "model has written predictions: observed history is never passed off as a prediction"))
     observed: list[ChartHistory] = Field(description="chart history, most points first")
+    viewing: Viewing | None = Field(None, description=(
+        "forecast of its first 4 weeks after launch; null while the model has no viewing forecast"))
     warnings: list[ApiWarning] = []
 
 
@@ -232,6 +274,8 @@ class PredictResponse(_Out):
     audience: list[AudienceEntry] = Field(description=(
         "one entry per country the audience model knows, highest p_chart first; empty (with a "
         "warning) while the loaded model has no audience head"))
+    viewing: Viewing | None = Field(None, description=(
+        "worldwide hours and views in the first 4 weeks; null (with a warning) without a forecast"))
     warnings: list[ApiWarning] = []
     saved_id: str | None = Field(None, description="id of the saved title (only with ?save=true)")
 

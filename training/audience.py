@@ -33,6 +33,9 @@ from torch import nn
 from training.audience_eval import mean_auc, mean_ndcg
 from training.baselines import TitleTable, produced_matrix, side_features
 from training.labels import HORIZON_WEEKS, AudienceLabels
+from training.viewing import BUNDLE_DIR as VIEWING_DIR
+from training.viewing_fit import fit_viewing, runtime_medians, viewing_data
+from training.viewing_report import run_viewing_evaluation
 
 BUNDLE_DIR = "audience"
 COMPS_PER_COUNTRY = 3
@@ -213,6 +216,8 @@ class AudiencePredictor:
         metrics: validation and training figures.
         calibration: Platt scaling (slope, intercept) of the chart logits, fitted on validation
             (default (1, 0): none). Monotone, so rankings and AUC are unchanged.
+        launch_mean_weeks: per country, the mean weeks in the top 10 of a launched title (zeros
+            included) over the labelled titles: the 1.0 of `audience_index`. None in experiments.
     """
 
     head: AudienceHead
@@ -225,6 +230,14 @@ class AudiencePredictor:
     version: str = ""
     metrics: dict = field(default_factory=dict)
     calibration: tuple[float, float] = (1.0, 0.0)
+    launch_mean_weeks: np.ndarray | None = None
+
+    def audience_index(self, country: str, expected_weeks: float) -> float | None:
+        """Expected weeks relative to an average launched title in that country (1.0 = average)."""
+        if self.launch_mean_weeks is None or country not in self.countries:
+            return None
+        mean = float(self.launch_mean_weeks[self.countries.index(country)])
+        return round(expected_weeks / mean, 3) if mean > 0 else None
 
     def _tensors(self, inputs: HeadInputs) -> tuple[torch.Tensor, ...]:
         side = side_features(inputs.table, self.countries)
@@ -267,6 +280,7 @@ class AudiencePredictor:
                 "country": country,
                 "p_chart": float(p_chart[0, column]),
                 "expected_weeks": float(weeks[0, column]),
+                "audience_index": self.audience_index(country, float(weeks[0, column])),
                 "comps": supporting.get(country, []),
             }
             for column, country in enumerate(self.countries)
@@ -305,6 +319,8 @@ class AudiencePredictor:
         }
         if self.comps is not None:
             arrays |= {"comps_vectors": self.comps.unit_vectors, "comps_weeks": self.comps.weeks}
+        if self.launch_mean_weeks is not None:
+            arrays["launch_mean_weeks"] = self.launch_mean_weeks
         np.savez(folder / "arrays.npz", **arrays)
         document = {
             "version": self.version,
@@ -366,6 +382,7 @@ class AudiencePredictor:
             version=document["version"],
             calibration=tuple(document.get("calibration", (1.0, 0.0))),
             metrics=document["metrics"],
+            launch_mean_weeks=arrays["launch_mean_weeks"] if "launch_mean_weeks" in arrays else None,
         )
 
 
@@ -1099,6 +1116,9 @@ def run_audience_evaluation(
         f"{len(split.pretrain_exclude_ids)} excluded from pretraining"
     )
     spaces = space_factory(split, metadata, countries) if space_factory else []
+    if spaces:
+        run_viewing_evaluation(records, countries, metadata, spaces[0], docs_dir, settings.reports_dir,
+                               cutoff=split.cutoff, echo=echo)
     results = evaluate_methods(split, metadata, spaces, samples=samples, echo=echo)
     heads = [r for r in results if r.validation is not None]
     model = max(heads, key=lambda r: r.validation)
@@ -1179,7 +1199,8 @@ def metadata_of_new_title(new_title) -> dict:
     return {
         "title": new_title.title,
         "kind": new_title.kind,
-        "year": new_title.year,
+        # No year means a launch now, not an old catalog title (the head's recency feature).
+        "year": new_title.year if new_title.year is not None else new_title.launch_year,
         "genres": list(new_title.genres),
         "countries": list(new_title.countries),
         "summary": new_title.summary,
@@ -1421,6 +1442,10 @@ def train_audience(
     names = _names(model)
     predictor.comps = make_comps(labels.title_ids, [names.get(i, i) for i in labels.title_ids], known, labels)
     predictor.version = model.version
+    predictor.launch_mean_weeks = labels.weeks[labels.complete].mean(axis=0).astype(np.float32)
+    viewing = fit_viewing(viewing_data(records, labels, metadata, choices[chosen]), validation,
+                          runtime_minutes=runtime_medians(metadata))
+    viewing.save(head_dir(model_dir).parent / VIEWING_DIR)
     predictor.metrics |= {
         "training_vectors": chosen,
         "labels": labels.summary(),
@@ -1432,7 +1457,8 @@ def train_audience(
         f"audience head trained in {time.monotonic() - started:.1f}s on {len(labels.title_ids)} titles "
         f"({labels.summary()['charting']} charting) x {len(countries)} countries; training vectors: "
         f"{chosen}; validation NDCG/AUC score {predictor.metrics['validation_score']:.3f}; "
-        f"saved in {head_dir(model_dir)}"
+        f"viewing forecast on {viewing.metrics['titles']} titles (ridge {viewing.metrics['ridge']}, "
+        f"spread {viewing.metrics['spread']}); saved in {head_dir(model_dir).parent}"
     )
     return predictor.metrics
 

@@ -87,6 +87,38 @@ def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate_viewing(settings: Settings, args: argparse.Namespace) -> int:
+    """The viewing forecast on the time split (docs/evaluation.md, `viewing` section)."""
+    from graph import audience as graph_audience
+    from titlegraph.cli import _driver, _ensure_neo4j
+    from training.audience import graph_space_factory, space_from_model
+    from training.predictor import TitleModel
+    from training.split import DEFAULT_CUTOFF, time_split
+    from training.viewing_report import run_viewing_evaluation
+
+    _ensure_neo4j(settings)
+    docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
+    work_dir = settings.home / "audience-eval"
+    with _driver(settings) as driver:
+        database = settings.neo4j_database
+        records = graph_audience.chart_records(driver, database=database)
+        countries = [iso2 for iso2, _ in graph_audience.chart_countries(driver, database=database)]
+        metadata = graph_audience.title_metadata(
+            driver, graph_audience.metadata_title_ids(driver, database=database), database=database)
+        # The bundle `titlegraph evaluate` pretrained without the post-cutoff titles, when it exists
+        # and `--fresh` is not given (pretraining takes minutes).
+        if (work_dir / "pretrained" / "config.json").is_file() and not args.fresh:
+            space = space_from_model(TitleModel.load(work_dir / "pretrained"), metadata, countries,
+                                     "GraphSAGE (frozen encoder)")
+        else:
+            split = time_split(records, countries, DEFAULT_CUTOFF)
+            factory = graph_space_factory(driver, settings, work_dir, fine_tune=False,
+                                          progress=not args.quiet)
+            space = factory(split, metadata, countries)[0]
+        run_viewing_evaluation(records, countries, metadata, space, docs, settings.reports_dir)
+    return 0
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed (default: TITLEGRAPH_SEED or 7)")
     parser.add_argument("--epochs", type=int, help="training epochs (default 100)")
@@ -122,3 +154,10 @@ def register(commands) -> None:
     comps = commands.add_parser("evaluate-comps", help="content comps against baselines (docs/evaluation.md)")
     comps.add_argument("--docs", help="folder of evaluation.md and content_map.png (default docs/)")
     comps.set_defaults(handler=cmd_evaluate_comps)
+
+    viewing = commands.add_parser("evaluate-viewing",
+                                  help="viewing forecast against baselines (docs/evaluation.md)")
+    viewing.add_argument("--docs", help="folder of evaluation.md (default docs/)")
+    viewing.add_argument("--fresh", action="store_true", help="pretrain without the test titles again")
+    viewing.add_argument("--quiet", action="store_true", help="no progress bars")
+    viewing.set_defaults(handler=cmd_evaluate_viewing)

@@ -49,6 +49,7 @@ class TitleChartRecord:
         date_added: Netflix date_added, or None (JustWatch-only titles have none).
         charts: per country ISO2, the (week, rank) pairs of its top-10 entries. Default empty.
         global_weeks: (week, hours viewed or None) pairs of the global top 10. Default empty.
+        global_list: its global top-10 list ("Films (English)", ...), or None if never on one.
     """
 
     title_id: str
@@ -57,6 +58,7 @@ class TitleChartRecord:
     date_added: dt.date | None = None
     charts: dict[str, list[tuple[dt.date, int]]] = field(default_factory=dict)
     global_weeks: list[tuple[dt.date, int | None]] = field(default_factory=list)
+    global_list: str | None = None
 
 
 @dataclass

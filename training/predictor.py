@@ -9,6 +9,7 @@ the usual inductive approximation; for a title already in the graph the result i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Sequence
@@ -24,6 +25,8 @@ from training.content_model import FOLDER as CONTENT_FOLDER
 from training.content_model import ContentModel
 from training.features import KINDS, TitleAttributes, TitleFeaturizer
 from training.model import HeteroSageEncoder, LinkPredictor
+from training.viewing import BUNDLE_DIR as VIEWING_DIR
+from training.viewing import LaunchFacts, ViewingModel
 
 # Bundle files (the registry's COMPLETE marker lists what was written).
 WEIGHTS = "model.pt"
@@ -55,6 +58,8 @@ class NewTitle:
         year: release year (default None).
         duration_minutes: runtime in minutes (default None).
         rating: US rating such as "TV-MA" (default None: the unknown bucket).
+        season: 1 for a new series, 2 or more for a returning season (default None: unknown).
+        launch_date: when it launches (default None: now). A missing `year` also means a launch now.
     """
 
     title: str
@@ -68,6 +73,19 @@ class NewTitle:
     year: int | None = None
     duration_minutes: int | None = None
     rating: str | None = None
+    season: int | None = None
+    launch_date: dt.date | None = None
+
+    @property
+    def launch_year(self) -> int:
+        """The year it launches: `launch_date`'s, else this year (a new title launches now)."""
+        return (self.launch_date or dt.date.today()).year
+
+    def launch_facts(self) -> LaunchFacts:
+        """What the viewing forecast reads."""
+        return LaunchFacts(kind=self.kind, countries=tuple(self.countries), year=self.year,
+                           launch_year=self.launch_year, season=self.season,
+                           duration_minutes=self.duration_minutes)
 
     @classmethod
     def from_row(cls, row, *, tags: bool = True) -> NewTitle:
@@ -230,6 +248,9 @@ class TitleModel:
                 raise ValueError(f"{self.heads_dir / 'audience'} was trained for model "
                                  f"{self.audience_head.version}, not {self.version}; "
                                  "re-run `titlegraph train`")
+        viewing_dir = self.heads_dir / VIEWING_DIR
+        has_viewing = (viewing_dir / "viewing.json").is_file()
+        self.viewing_head = ViewingModel.load(viewing_dir) if has_viewing else None
         self.tag_words = {word for tag in vocabulary["tag_counts"] for word in tag.split()}
         # Content comps (training/content_model.py) when the bundle carries them.
         content_dir = folder / CONTENT_FOLDER
@@ -426,6 +447,21 @@ class TitleModel:
         if self.audience_head is None:
             raise AttributeError(f"model {self.version} has no audience head (heads/audience/)")
         return self.audience_head.audience
+
+    def viewing(self, embedding: np.ndarray, facts: LaunchFacts) -> dict | None:
+        """The first-4-weeks viewing forecast (training/viewing.py), or None without that head."""
+        if self.viewing_head is None:
+            return None
+        return self.viewing_head.forecast(facts, embedding)
+
+    def stored_viewing(self, title_id: str, metadata: dict, launch_year: int | None) -> dict | None:
+        """The viewing forecast of a title in the graph (metadata: kind, countries, year, seasons,
+        duration_minutes), launched in `launch_year`."""
+        facts = LaunchFacts(kind=metadata["kind"], countries=tuple(metadata.get("countries") or ()),
+                            year=metadata.get("year"), launch_year=launch_year,
+                            seasons=metadata.get("seasons"),
+                            duration_minutes=metadata.get("duration_minutes"))
+        return self.viewing(self.embedding_of(title_id), facts)
 
     def embedding_of(self, title_id: str) -> np.ndarray:
         """The stored embedding of a title in the graph (KeyError if it is not)."""

@@ -88,7 +88,8 @@ def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
     new_title = NewTitle(title=body.title, kind=body.type, summary=body.summary, genres=genres,
                          tags=list(body.tags), countries=countries, cast=list(body.cast),
                          directors=list(body.director), year=body.year,
-                         duration_minutes=body.duration_minutes)
+                         duration_minutes=body.duration_minutes, season=body.season,
+                         launch_date=body.launch_date)
     model = loaded.model
     embedding, model_warnings = model.embed_new(new_title)
     warnings += [model_warning(str(message)) for message in model_warnings]
@@ -96,8 +97,12 @@ def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
     similar = (_content_comps(model.content, body, genres, query) if model.content is not None
                else similar_audience)
     audience, audience_warnings = _audience(model, embedding, new_title, lookups)
+    viewing = model.viewing(embedding, new_title.launch_facts())
+    if viewing is None:
+        audience_warnings.append({"code": "no_viewing_model", "message": (
+            "the loaded model has no viewing forecast (heads/viewing/); `viewing` is null")})
     answer = {"model_version": loaded.version, "similar": similar, "similar_audience": similar_audience,
-              "audience": audience, "warnings": warnings + audience_warnings}
+              "audience": audience, "viewing": viewing, "warnings": warnings + audience_warnings}
     if query.save:
         answer["saved_id"] = _save(handle, body, genres, countries, embedding,
                                    [_stored(comp, "content", query.scope) for comp in similar]

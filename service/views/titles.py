@@ -123,7 +123,12 @@ def _audience(title_id: str, country: str | None, version: str | None) -> dict:
     if row is None:
         raise NotFound("title", title_id, "title_id")
     observed_weeks = {entry["country"]: entry["weeks_in_top10"] for entry in row["observed"]}
-    predicted = [dict(entry, observed_weeks=observed_weeks.get(entry["country"]))
+    loaded = context.models().current()
+    model = loaded.model if loaded is not None and loaded.version == version else None
+    head = getattr(model, "audience_head", None)
+    predicted = [dict(entry, observed_weeks=observed_weeks.get(entry["country"]),
+                      audience_index=head.audience_index(entry["country"], entry["expected_weeks"])
+                      if head is not None else None)
                  for entry in row["predicted"]]
     warnings = []
     if not predicted:
@@ -133,4 +138,13 @@ def _audience(title_id: str, country: str | None, version: str | None) -> dict:
             f"{reason}; `audience` is empty and only the observed chart history is given")})
     return {"id": row["id"], "title": row["title"], "model_version": row["version"] if predicted else None,
             "audience": predicted, "observed": [_history(entry) for entry in row["observed"]],
-            "warnings": warnings}
+            "viewing": _viewing(model, row), "warnings": warnings}
+
+
+def _viewing(model, row: dict) -> dict | None:
+    """The viewing forecast of a graph title, as if launched when it reached Netflix (or charted)."""
+    if model is None or row["id"] not in model.index["title"]:
+        return None
+    launched = row["date_added"] or row["first_chart_week"]
+    launch_year = int(str(launched)[:4]) if launched else row["year"]
+    return model.stored_viewing(row["id"], row, launch_year)
