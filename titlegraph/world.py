@@ -309,3 +309,31 @@ def write_web_geometry(path: Path = WEB_GEOMETRY, topology: Path = TOPOLOGY) -> 
 if __name__ == "__main__":
     written = write_web_geometry(*(Path(arg) for arg in sys.argv[1:3]))
     print(f"wrote {written} ({written.stat().st_size:,} bytes)")
+
+
+def draw_countries(axes, world_map: WorldMap, colours: dict[str, str], *, none: str = "#d9dce3",
+                   dot_radius: float = 4.0) -> None:
+    """Draw `world_map` on matplotlib `axes`: each country in its colour from `colours` (by ISO2,
+    `none` for the rest), with a dot at the anchor of each small country that has a colour."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Circle, PathPatch
+    from matplotlib.path import Path as Outline
+
+    patches, faces, dots, dot_faces = [], [], [], []
+    for shape in world_map.shapes:
+        colour = colours.get(shape.iso2)
+        rings = [ring for polygon in shape.polygons for ring in polygon if len(ring) >= 3]
+        if rings:
+            outline = Outline.make_compound_path(*(Outline(ring, closed=True) for ring in rings))
+            patches.append(PathPatch(outline))
+            faces.append(colour or none)
+        if shape.small and colour:
+            dots.append(Circle(shape.anchor, dot_radius))
+            dot_faces.append(colour)
+    axes.add_collection(PatchCollection(patches, facecolors=faces, edgecolors="white", linewidths=0.25))
+    axes.add_collection(PatchCollection(dots, facecolors=dot_faces, edgecolors="#1d2330", linewidths=0.5,
+                                        zorder=3))
+    axes.set_xlim(0, world_map.width)
+    axes.set_ylim(world_map.height, 0)
+    axes.set_aspect("equal")
+    axes.set_axis_off()

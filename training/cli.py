@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from titlegraph.config import PROJECT_ROOT, Settings
+from training.audience_map import DEFAULT_TITLES
 
 
 def _config(settings: Settings, args: argparse.Namespace):
@@ -87,6 +88,31 @@ def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audience_maps(settings: Settings, args: argparse.Namespace) -> int:
+    """Draw docs/audience_maps.png: the current model's expected audience of well-known titles on
+    world maps; with --regions-from, also docs/audience_regions.png from a saved evaluation."""
+    from titlegraph.cli import _driver, _ensure_neo4j
+    from training.audience_eval import plot_regions_from_report
+    from training.audience_map import render_title_maps
+    from training.predictor import TitleModel
+    from training.registry import current_model_dir
+
+    docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
+    if args.regions_from:
+        print(f"wrote {plot_regions_from_report(Path(args.regions_from), docs / 'audience_regions.png')}")
+    model_dir = current_model_dir(settings.models_path)
+    if model_dir is None:
+        raise SystemExit("no model version yet: run `titlegraph train` first")
+    model = TitleModel.load(model_dir)
+    if model.audience_head is None:
+        raise SystemExit(f"{model_dir} has no audience head: run `titlegraph train` again")
+    _ensure_neo4j(settings)
+    with _driver(settings) as driver:
+        path = render_title_maps(settings, driver, model, docs / "audience_maps.png", args.titles)
+    print(f"wrote {path}")
+    return 0
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed (default: TITLEGRAPH_SEED or 7)")
     parser.add_argument("--epochs", type=int, help="training epochs (default 100)")
@@ -122,3 +148,13 @@ def register(commands) -> None:
     comps = commands.add_parser("evaluate-comps", help="content comps against baselines (docs/evaluation.md)")
     comps.add_argument("--docs", help="folder of evaluation.md and content_map.png (default docs/)")
     comps.set_defaults(handler=cmd_evaluate_comps)
+
+    maps = commands.add_parser(
+        "audience-maps", help="world maps of the expected audience (docs/audience_maps.png)")
+    maps.add_argument("--docs", help="folder of the pictures (default docs/)")
+    maps.add_argument("--titles", nargs="+", default=list(DEFAULT_TITLES),
+                      help=f"titles to draw, found by name (default: {', '.join(DEFAULT_TITLES)})")
+    maps.add_argument("--regions-from", metavar="REPORT",
+                      help="also draw docs/audience_regions.png from this saved evaluation "
+                           "(var/reports/audience_evaluation.json of `titlegraph evaluate`)")
+    maps.set_defaults(handler=cmd_audience_maps)
