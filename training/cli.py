@@ -59,6 +59,21 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _current_model(settings: Settings, part: str, name: str):
+    """The current model version, loaded; exits saying what to run when there is none or it has
+    no `part` (an attribute of TitleModel, called `name` in the message)."""
+    from training.predictor import TitleModel
+    from training.registry import current_model_dir
+
+    model_dir = current_model_dir(settings.models_path)
+    if model_dir is None:
+        raise SystemExit("no model version yet: run `titlegraph train` first")
+    model = TitleModel.load(model_dir)
+    if getattr(model, part) is None:
+        raise SystemExit(f"{model_dir} has no {name}: run `titlegraph train` again")
+    return model
+
+
 def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
     """Measure content comps against baselines (docs/evaluation.md, `comps` section); draw the
     content map (docs/content_map.png)."""
@@ -67,15 +82,8 @@ def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
     from training.data import read_snapshot
     from training.evaluate_comps import run_comps_evaluation
     from training.layout import build_layout
-    from training.predictor import TitleModel
-    from training.registry import current_model_dir
 
-    model_dir = current_model_dir(settings.models_path)
-    if model_dir is None:
-        raise SystemExit("no model version yet: run `titlegraph train` first")
-    model = TitleModel.load(model_dir)
-    if model.content is None:
-        raise SystemExit(f"{model_dir} has no content comps model: run `titlegraph train` again")
+    model = _current_model(settings, "content", "content comps model")
     _ensure_neo4j(settings)
     with _driver(settings) as driver:
         snapshot = read_snapshot(driver, database=settings.neo4j_database)
@@ -94,18 +102,11 @@ def cmd_audience_maps(settings: Settings, args: argparse.Namespace) -> int:
     from titlegraph.cli import _driver, _ensure_neo4j
     from training.audience_eval import plot_regions_from_report
     from training.audience_map import render_title_maps
-    from training.predictor import TitleModel
-    from training.registry import current_model_dir
 
     docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
     if args.regions_from:
         print(f"wrote {plot_regions_from_report(Path(args.regions_from), docs / 'audience_regions.png')}")
-    model_dir = current_model_dir(settings.models_path)
-    if model_dir is None:
-        raise SystemExit("no model version yet: run `titlegraph train` first")
-    model = TitleModel.load(model_dir)
-    if model.audience_head is None:
-        raise SystemExit(f"{model_dir} has no audience head: run `titlegraph train` again")
+    model = _current_model(settings, "audience_head", "audience head")
     _ensure_neo4j(settings)
     with _driver(settings) as driver:
         path = render_title_maps(settings, driver, model, docs / "audience_maps.png", args.titles)
