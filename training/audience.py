@@ -1096,7 +1096,7 @@ def run_audience_evaluation(
         REGION_OF,
         per_country_auc,
         plot_calibration,
-        plot_region_table,
+        plot_regions,
         region_table,
     )
     from training.split import DEFAULT_CUTOFF, time_split
@@ -1142,7 +1142,7 @@ def run_audience_evaluation(
     )
     figures = {"calibration": "audience_calibration.png", "regions": "audience_regions.png"}
     plot_calibration(curves, docs_dir / figures["calibration"])
-    plot_region_table(rows, docs_dir / figures["regions"], model.name, best_auc.name)
+    plot_regions(rows, docs_dir / figures["regions"], model.name, best_auc.name)
     hours_note = []
     if model.hours is not None:
         from training.audience_eval import weeks_spearman
@@ -1161,6 +1161,7 @@ def run_audience_evaluation(
         "selected": model.name,
         "comparisons": [c | {"delta": c["delta"].to_dict()} for c in comparisons],
         "regions": rows,
+        "regions_baseline": best_auc.name,
         "seconds": time.monotonic() - started,
     }
     settings.reports_dir.mkdir(parents=True, exist_ok=True)

@@ -327,51 +327,85 @@ def region_table(
     return rows
 
 
-def plot_region_table(rows: list[dict], path: Path, model_name: str, baseline_name: str) -> Path:
-    """The per-region table rendered as a PNG (green where the model beats the baseline)."""
+def plot_regions(rows: list[dict], path: Path, model_name: str, baseline_name: str,
+                 region_of: dict[str, str] | None = None) -> Path:
+    """Per-region ROC-AUC as a picture: the chart countries on a world map coloured by their region's
+    model AUC, and per region the model against the baseline (0.5 = chance), best region on top."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    header = ["region", "countries", "test positives", "model AUC", "baseline AUC", "delta"]
-    cells, colours = [], []
-    for row in rows:
-        delta = row["model_auc"] - row["baseline_auc"]
-        cells.append(
-            [
-                row["region"],
-                row["countries"],
-                row["positives"],
-                f"{row['model_auc']:.3f}",
-                f"{row['baseline_auc']:.3f}",
-                f"{delta:+.3f}",
-            ]
-        )
-        shade = "#d8f0d8" if delta > 0.005 else "#f6d6d6" if delta < -0.005 else "#f4f4f4"
-        colours.append(["white"] * 5 + [shade])
-    figure, axis = plt.subplots(figsize=(9.5, 0.42 * len(rows) + 1.3), dpi=110)
-    axis.axis("off")
-    table = axis.table(
-        cellText=cells,
-        colLabels=header,
-        cellColours=colours,
-        loc="center",
-        colWidths=[0.36, 0.11, 0.14, 0.13, 0.14, 0.12],
-    )
-    table.auto_set_font_size(False)
-    table.set_fontsize(9)
-    table.scale(1, 1.35)
-    for (_, column), cell in table.get_celld().items():
-        if column == 0:
-            cell.set_text_props(ha="left")
-    axis.set_title(
-        f"Mean per-country ROC-AUC of p(chart) by region, time-split test titles\n"
-        f"model: {model_name}; baseline: {baseline_name}",
-        fontsize=9,
-    )
-    figure.tight_layout()
+    scored = sorted((row for row in rows if np.isfinite(row["model_auc"])), key=lambda row: row["model_auc"])
+    figure = plt.figure(figsize=(10.5, 9.4), dpi=110)
+    _region_map(figure, figure.add_axes((0.01, 0.47, 0.98, 0.47)), scored,
+                dict(REGION_OF) if region_of is None else region_of)
+    _region_chart(figure.add_axes((0.3, 0.11, 0.52, 0.31)), scored, model_name, baseline_name)
+    figure.suptitle("Where the audience model ranks countries well: ROC-AUC of p(chart) by region",
+                    fontsize=12)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
     plt.close(figure)
     return path
+
+
+def _region_map(figure, axis, scored: list[dict], region_of: dict[str, str]) -> None:
+    """The chart countries coloured by their region's model AUC, with the colour bar."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import Normalize
+
+    from titlegraph.world import draw_countries, world_shapes
+
+    values = [row["model_auc"] for row in scored] or [0.5]
+    # The regions' range in steps of 0.05: on a scale from 0.5, 0.66 and 0.74 would look alike.
+    low = np.floor(min(values) * 20) / 20
+    norm = Normalize(low, max(np.ceil(max(values) * 20) / 20, low + 0.05), clip=True)
+    ramp = matplotlib.colormaps["YlGnBu"]
+    auc_of = {row["region"]: row["model_auc"] for row in scored}
+    colours = {iso2: matplotlib.colors.to_hex(ramp(norm(auc_of[region])))
+               for iso2, region in region_of.items() if region in auc_of}
+    draw_countries(axis, world_shapes(), colours, dot_radius=5.0)
+    legend = figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=ramp), ax=axis, orientation="horizontal",
+                             fraction=0.04, pad=0.01, aspect=45, shrink=0.5)
+    legend.set_label("model's mean per-country ROC-AUC in the country's region (grey: no chart)", fontsize=9)
+    legend.ax.tick_params(labelsize=8)
+
+
+def _region_chart(axis, scored: list[dict], model_name: str, baseline_name: str) -> None:
+    """A dot per region for the model and the baseline, joined, with the chance line at 0.5."""
+    positions = np.arange(len(scored))
+    model_values = [row["model_auc"] for row in scored]
+    baseline_values = [row["baseline_auc"] for row in scored]
+    axis.hlines(positions, baseline_values, model_values, color="#b9c0cf", linewidth=3, zorder=1)
+    axis.scatter(baseline_values, positions, s=46, color="white", edgecolors="#d08a2c", linewidths=2,
+                 zorder=2, label=f"baseline: {baseline_name}")
+    axis.scatter(model_values, positions, s=52, color="#225ea8", zorder=3, label=f"model: {model_name}")
+    axis.axvline(0.5, color="#5b6475", linestyle="--", linewidth=1)
+    axis.set_yticks(positions, [row["region"] for row in scored], fontsize=9)
+    counts = [f"{row['countries']} countries, {row['positives']} positives" for row in scored]
+    right = axis.secondary_yaxis("right")
+    right.set_yticks(positions, counts, fontsize=8, color="#5b6475")
+    right.tick_params(length=0)
+    axis.set_xlim(0.45, max([0.8, *[value + 0.03 for value in model_values]]))
+    axis.set_xlabel("mean per-country ROC-AUC of p(chart), time-split test titles (0.5 = chance)", fontsize=9)
+    axis.grid(axis="x", color="#dde1ea")
+    axis.set_axisbelow(True)
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
+
+
+def plot_regions_from_report(report: Path, path: Path) -> Path:
+    """Draw `plot_regions` again from a saved `var/reports/audience_evaluation.json` (no rerun)."""
+    import json
+
+    summary = json.loads(report.read_text())
+    return plot_regions(summary["regions"], path, summary["selected"], regions_baseline(summary))
+
+
+def regions_baseline(summary: dict) -> str:
+    """The baseline the regions were scored against: saved since the region chart, else (older
+    reports) the baseline with the best mean ROC-AUC, as the evaluation chose it."""
+    return summary.get("regions_baseline") or max(
+        (name for name, method in summary["methods"].items() if method.get("notes") == "baseline"),
+        key=lambda name: summary["methods"][name]["mean_auc"]["value"],
+    )

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from titlegraph.config import PROJECT_ROOT, Settings
+from training.audience_map import DEFAULT_TITLES
 
 
 def _config(settings: Settings, args: argparse.Namespace):
@@ -58,6 +59,21 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _current_model(settings: Settings, part: str, name: str):
+    """The current model version, loaded; exits saying what to run when there is none or it has
+    no `part` (an attribute of TitleModel, called `name` in the message)."""
+    from training.predictor import TitleModel
+    from training.registry import current_model_dir
+
+    model_dir = current_model_dir(settings.models_path)
+    if model_dir is None:
+        raise SystemExit("no model version yet: run `titlegraph train` first")
+    model = TitleModel.load(model_dir)
+    if getattr(model, part) is None:
+        raise SystemExit(f"{model_dir} has no {name}: run `titlegraph train` again")
+    return model
+
+
 def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
     """Measure content comps against baselines (docs/evaluation.md, `comps` section); draw the
     content map (docs/content_map.png)."""
@@ -66,15 +82,8 @@ def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
     from training.data import read_snapshot
     from training.evaluate_comps import run_comps_evaluation
     from training.layout import build_layout
-    from training.predictor import TitleModel
-    from training.registry import current_model_dir
 
-    model_dir = current_model_dir(settings.models_path)
-    if model_dir is None:
-        raise SystemExit("no model version yet: run `titlegraph train` first")
-    model = TitleModel.load(model_dir)
-    if model.content is None:
-        raise SystemExit(f"{model_dir} has no content comps model: run `titlegraph train` again")
+    model = _current_model(settings, "content", "content comps model")
     _ensure_neo4j(settings)
     with _driver(settings) as driver:
         snapshot = read_snapshot(driver, database=settings.neo4j_database)
@@ -116,6 +125,24 @@ def cmd_evaluate_viewing(settings: Settings, args: argparse.Namespace) -> int:
                                           progress=not args.quiet)
             space = factory(split, metadata, countries)[0]
         run_viewing_evaluation(records, countries, metadata, space, docs, settings.reports_dir)
+    return 0
+
+
+def cmd_audience_maps(settings: Settings, args: argparse.Namespace) -> int:
+    """Draw docs/audience_maps.png: the current model's expected audience of well-known titles on
+    world maps; with --regions-from, also docs/audience_regions.png from a saved evaluation."""
+    from titlegraph.cli import _driver, _ensure_neo4j
+    from training.audience_eval import plot_regions_from_report
+    from training.audience_map import render_title_maps
+
+    docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
+    if args.regions_from:
+        print(f"wrote {plot_regions_from_report(Path(args.regions_from), docs / 'audience_regions.png')}")
+    model = _current_model(settings, "audience_head", "audience head")
+    _ensure_neo4j(settings)
+    with _driver(settings) as driver:
+        path = render_title_maps(settings, driver, model, docs / "audience_maps.png", args.titles)
+    print(f"wrote {path}")
     return 0
 
 
@@ -161,3 +188,13 @@ def register(commands) -> None:
     viewing.add_argument("--fresh", action="store_true", help="pretrain without the test titles again")
     viewing.add_argument("--quiet", action="store_true", help="no progress bars")
     viewing.set_defaults(handler=cmd_evaluate_viewing)
+
+    maps = commands.add_parser(
+        "audience-maps", help="world maps of the expected audience (docs/audience_maps.png)")
+    maps.add_argument("--docs", help="folder of the pictures (default docs/)")
+    maps.add_argument("--titles", nargs="+", default=list(DEFAULT_TITLES),
+                      help=f"titles to draw, found by name (default: {', '.join(DEFAULT_TITLES)})")
+    maps.add_argument("--regions-from", metavar="REPORT",
+                      help="also draw docs/audience_regions.png from this saved evaluation "
+                           "(var/reports/audience_evaluation.json of `titlegraph evaluate`)")
+    maps.set_defaults(handler=cmd_audience_maps)

@@ -140,6 +140,7 @@ async function loadAudience(titleId) {
       $("#audience-heading").textContent = "Expected audience by country (p_chart)";
       drawBars(svg, body.audience, (e) => e.p_chart, (e) => `${Math.round(e.p_chart * 100)}%`, false);
       showMessage(message, `model ${body.model_version}`);
+      drawWorldSafely($("#audience-world"), body.audience, { label: "expected audience by country on a world map" });
     } else {
       // No predictions yet: show the real chart history, labelled as such.
       $("#audience-heading").textContent = "Observed weeks in the top 10 (no predictions yet)";
@@ -147,11 +148,21 @@ async function loadAudience(titleId) {
       drawBars(svg, byWeeks, (e) => e.weeks_in_top10, (e) => `${e.weeks_in_top10} wk`, true);
       showMessage(message, body.observed.length ? body.warnings.map((w) => w.message).join(" ")
         : "never charted, and no audience predictions yet");
+      drawWorldSafely($("#audience-world"), body.observed, { observed: true, label: "observed weeks in the top 10 on a world map" });
     }
   } catch (error) {
     drawBars(svg, [], () => 0, () => "", true);
+    drawWorldSafely($("#audience-world"), []);
     showMessage(message, error.message, true);
   }
+}
+
+// The world map (world.js) is an extra: if it cannot draw, the bars and tables still stand.
+function drawWorldSafely(container, entries, options = {}) {
+  if (!window.worldMap) return;
+  window.worldMap.draw(container, entries, options).catch((error) => {
+    container.replaceChildren(element("div", `world map: ${error.message}`, "message error"));
+  });
 }
 
 function listField(form, name) {
@@ -179,6 +190,8 @@ async function predict(event) {
     $("#predict-output").hidden = false;
     fillComps($("#predict-comps"), body.similar, showTitle);
     drawBars($("#predict-chart"), body.audience, (e) => e.p_chart, (e) => `${Math.round(e.p_chart * 100)}%`, false);
+    $("#predict-world-block").hidden = !body.audience.length;
+    drawWorldSafely($("#predict-world"), body.audience, { label: "expected audience of the new title on a world map" });
     showMessage($("#predict-audience-message"), body.audience.length ? "probability of entering the weekly top 10"
       : "no audience model is loaded yet: no prediction to show");
     body.warnings.forEach((w) => $("#predict-warnings").append(element("li", w.message)));

@@ -6,6 +6,7 @@ Needs `apt-get install -y chromium` and `pip install playwright` (never `playwri
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -185,5 +186,148 @@ def test_content_map_zooms_names_a_title_and_lists_its_comps(browser, model_url,
     REPORTS.mkdir(parents=True, exist_ok=True)
     shot = REPORTS / "web-map.png"
     page.locator("#map-section").screenshot(path=str(shot))
+    assert_not_blank(shot)
+    assert errors == []
+
+
+# --- the world map of the audience (service/static/world.js) -------------------------------------
+def synthetic_audience(countries: list[str]) -> list[dict]:
+    """Audience entries for `countries`, highest first; some lack the optional fields, as older
+    models' answers do, and one country is not on the map."""
+    entries = []
+    for rank, iso2 in enumerate(countries):
+        p_chart = round(0.95 * 0.96**rank, 4)
+        entry = {"country": iso2, "name": f"Country {iso2}", "p_chart": p_chart,
+                 "expected_weeks": round(6 * p_chart, 3), "comps": []}
+        if rank % 7 != 3:
+            entry["expected_hours"] = round(2.5e6 * p_chart**3, 1)
+        if rank % 5 != 2:
+            entry["audience_index"] = round(0.5 + 2 * p_chart, 3)
+        entries.append(entry)
+    entries[-1].pop("name")
+    return entries + [{"country": "XK", "p_chart": 0.2, "expected_weeks": 1.0}]
+
+
+COLOURED = ".world-map [data-country]:not(.world-none)"
+COUNTRIES_OF = "nodes => nodes.map(n => n.dataset.country)"
+WORLD_HOVER_POINT = "([selector, iso2]) => window.worldMap.hoverPoint(document.querySelector(selector), iso2)"
+
+
+def page_answering(browser, live_url: str, pattern: str, body: dict):
+    """A page of the live app where requests matching `pattern` get `body`; returns (page, errors):
+    script errors and any request that leaves the app (a CDN, a tile server)."""
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", lambda request: None if request.url.startswith(live_url)
+            else errors.append(f"request outside the app: {request.url}"))
+    page.route(pattern, lambda route: route.fulfill(status=200, content_type="application/json",
+                                                    body=json.dumps(body)))
+    page.goto(live_url + "/")
+    return page, errors
+
+
+def hover_tooltip(page, container: str, iso2: str) -> str:
+    """Move the mouse onto `iso2` on the map in `container`; the tooltip's text."""
+    page.locator(container).evaluate("node => node.scrollIntoView({block: 'center'})")
+    point = page.evaluate(WORLD_HOVER_POINT, [container, iso2])
+    assert point is not None, f"{iso2} cannot be hovered on {container}"
+    page.mouse.move(*point)
+    tooltip = page.locator(f"{container} .world-tooltip")
+    tooltip.wait_for(state="visible")
+    return tooltip.text_content()
+
+
+def test_title_audience_world_map_colours_and_names_every_chart_country(browser, live_url):
+    from training.audience_eval import REGION_OF
+
+    countries = sorted(REGION_OF)
+    body = {"id": "svc-es1", "title": "La casa de papel", "model_version": "test-version",
+            "audience": synthetic_audience(countries), "observed": [], "warnings": []}
+    page, errors = page_answering(browser, live_url, "**/v1/titles/svc-es1/audience*", body)
+    page.fill("#search-input", "money heist")
+    page.click("#search-form button")
+    page.click("#search-results li[data-id='svc-es1']")
+    page.wait_for_selector("#audience-world[data-state='drawn']")
+    world = page.locator("#audience-world")
+    assert world.get_attribute("data-measure") == "expected_hours"
+    assert world.get_attribute("data-countries") == str(len(countries) + 1)
+    # Every chart country is on the map, small ones (islands, city states) with a dot too; those
+    # with hours are coloured, the others grey (their other values are in the tooltip).
+    marked = page.eval_on_selector_all("#audience-world .world-map [data-country]", COUNTRIES_OF)
+    assert set(countries) <= set(marked)
+    coloured = page.eval_on_selector_all(f"#audience-world {COLOURED}", COUNTRIES_OF)
+    assert set(coloured) == {e["country"] for e in body["audience"] if "expected_hours" in e}
+    dots = set(page.eval_on_selector_all("#audience-world .world-dot", COUNTRIES_OF))
+    assert {"GP", "MQ", "RE", "SG", "BH", "MT", "MU", "MV", "HK"} <= dots
+    assert page.text_content("#audience-world .world-missing") == "Not on the map: XK"
+    legend = page.text_content("#audience-world .world-legend")
+    assert "expected hours viewed, first 4 weeks (hours, log scale)" in legend and "no value" in legend
+
+    # Every chart country can be reached by the mouse; a sample is hovered for real.
+    world.evaluate("node => node.scrollIntoView({block: 'center'})")
+    unreachable = [iso2 for iso2 in countries
+                   if page.evaluate(WORLD_HOVER_POINT, ["#audience-world", iso2]) is None]
+    assert unreachable == []
+    entries = {entry["country"]: entry for entry in body["audience"]}
+    for iso2 in ("GP", "MQ", "RE", "SG", "FR", "US", "ES", countries[-1]):
+        text = hover_tooltip(page, "#audience-world", iso2)
+        entry = entries[iso2]
+        assert f"({iso2})" in text and entry.get("name", "") in text
+        assert ("expected hours" in text) == ("expected_hours" in entry)
+        assert ("audience index" in text) == ("audience_index" in entry)
+        assert "chance of the top 10" in text and "expected weeks in the top 10" in text
+    assert "no value for this title" in hover_tooltip(page, "#audience-world", "GL")  # Greenland
+
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    shot = REPORTS / "web-world-title.png"
+    hover_tooltip(page, "#audience-world", "ES")
+    page.locator("#title-section").screenshot(path=str(shot))
+    assert_not_blank(shot)
+    assert errors == []
+
+
+def test_world_map_falls_back_to_weeks_and_to_the_observed_history(browser, live_url):
+    # Without hours the colour is the expected weeks; without predictions, the observed weeks.
+    body = {"id": "svc-es1", "title": "La casa de papel", "model_version": "test-version",
+            "audience": [{"country": "ES", "p_chart": 0.9, "expected_weeks": 5.5},
+                         {"country": "RE", "name": "Réunion", "p_chart": 0.3, "expected_weeks": 1.2}],
+            "observed": [], "warnings": []}
+    page, errors = page_answering(browser, live_url, "**/v1/titles/svc-es1/audience*", body)
+    page.evaluate("showTitle('svc-es1')")
+    page.wait_for_selector("#audience-world[data-state='drawn'][data-measure='expected_weeks']")
+    legend = page.text_content("#audience-world .world-legend")
+    assert "expected weeks in the top 10, first 8 weeks (weeks)" in legend
+    assert "expected weeks in the top 10: 1.2" in hover_tooltip(page, "#audience-world", "RE")
+
+    page.unroute("**/v1/titles/svc-es1/audience*")
+    page.evaluate("showTitle('svc-es1')")  # the seeded graph has no predictions: chart history
+    page.wait_for_selector("#audience-world[data-state='drawn'][data-measure='weeks_in_top10']")
+    assert page.get_attribute("#audience-world", "data-countries") == "4"
+    text = hover_tooltip(page, "#audience-world", "ES")
+    assert "weeks in the top 10: 6" in text and "best rank: #1" in text
+    assert errors == []
+
+
+def test_predicted_audience_world_map(browser, live_url):
+    from training.audience_eval import REGION_OF
+
+    audience = synthetic_audience(sorted(REGION_OF)[:40])
+    body = {"model_version": "test-version", "similar": [], "similar_audience": [], "audience": audience,
+            "warnings": []}
+    page, errors = page_answering(browser, live_url, "**/v1/predict*", body)
+    page.click("#predict-form button")
+    page.wait_for_selector("#predict-world[data-state='drawn']")
+    assert page.is_visible("#predict-world-block")
+    coloured = page.eval_on_selector_all(f"#predict-world {COLOURED}", COUNTRIES_OF)
+    assert len(set(coloured)) == sum("expected_hours" in entry for entry in audience)
+    entries = {entry["country"]: entry for entry in audience}
+    for iso2 in ("BH", "GP"):
+        text = hover_tooltip(page, "#predict-world", iso2)
+        assert ("audience index" in text) == ("audience_index" in entries[iso2])
+        assert "chance of the top 10" in text
+    shot = REPORTS / "web-world-predict.png"
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#predict-section").screenshot(path=str(shot))
     assert_not_blank(shot)
     assert errors == []
