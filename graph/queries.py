@@ -222,12 +222,20 @@ COMP_FACTS = _q("""
 
 # Predictions of the audience version in force: the (:ModelVersion {area: 'audience'}) pointer
 # when the audience write-back sets one, else `$version` (the model the service has loaded).
+# A show on Netflix long before its first chart week launched a later season then (a returning
+# season); one expression for the audience metadata and the title audience read.
+RETURNING_SEASON = (
+    "(t.kind = 'show' AND t.date_added IS NOT NULL AND t.first_chart_week IS NOT NULL"
+    " AND date(t.date_added) + duration({weeks: 8}) < t.first_chart_week)"
+)
+
 TITLE_AUDIENCE = _q("""
     MATCH (t:Title {id: $id})
     OPTIONAL MATCH (m:ModelVersion {area: 'audience'})
     WITH t, coalesce(m.version, $version) AS version
     RETURN t.id AS id, t.title AS title, t.kind AS kind, version, t.year AS year, t.seasons AS seasons,
            t.duration_minutes AS duration_minutes, t.date_added AS date_added,
+           """ + RETURNING_SEASON + """ AS returning,
            t.first_chart_week AS first_chart_week,
            COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
            COLLECT {
@@ -337,6 +345,7 @@ AUDIENCE_TITLE_METADATA = _q("""
     MATCH (t:Title {id: id})
     RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year, t.summary AS summary,
            t.duration_minutes AS duration_minutes, t.seasons AS seasons, coalesce(t.tags, []) AS tags,
+           """ + RETURNING_SEASON + """ AS returning,
            COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre) RETURN g.name ORDER BY g.name } AS genres,
            COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
            COLLECT { MATCH (p:Person)-[:DIRECTED]->(t) RETURN p.name ORDER BY p.name } AS directors,

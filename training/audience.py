@@ -519,6 +519,7 @@ def _table_rows(table: TitleTable, rows: np.ndarray) -> TitleTable:
                 table.genres,
                 table.countries,
                 table.texts,
+                table.returning or [False] * len(table),
             )
         ]
     )
@@ -1205,6 +1206,7 @@ def metadata_of_new_title(new_title) -> dict:
         "genres": list(new_title.genres),
         "countries": list(new_title.countries),
         "summary": new_title.summary,
+        "returning": new_title.kind == "show" and (new_title.season or 1) >= 2,
     }
 
 

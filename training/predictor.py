@@ -455,11 +455,11 @@ class TitleModel:
         return self.viewing_head.forecast(facts, embedding)
 
     def stored_viewing(self, title_id: str, metadata: dict, launch_year: int | None) -> dict | None:
-        """The viewing forecast of a title in the graph (metadata: kind, countries, year, seasons,
+        """The viewing forecast of a title in the graph (metadata: kind, countries, year, returning,
         duration_minutes), launched in `launch_year`."""
         facts = LaunchFacts(kind=metadata["kind"], countries=tuple(metadata.get("countries") or ()),
                             year=metadata.get("year"), launch_year=launch_year,
-                            seasons=metadata.get("seasons"),
+                            season=2 if metadata.get("returning") else 1,
                             duration_minutes=metadata.get("duration_minutes"))
         return self.viewing(self.embedding_of(title_id), facts)
 

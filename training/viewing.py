@@ -20,7 +20,8 @@ are the normal quantiles of log H. Views are hours / runtime (Netflix's own meas
 
 Features: kind, English-language production (a production country whose first official
 language in CLDR is English), a new release (year within a year of launch), a returning season
-(a show launched with season >= 2 or more than one season), and two comps features: the share
+(a request's season >= 2; for a graph show, on Netflix 8+ weeks before its first chart week,
+graph.queries.RETURNING_SEASON), and two comps features: the share
 of the 10 nearest labelled titles (title embedding cosine) that reached the global list and
 their mean log hours (0 for those that did not); for a training title its own row is left out.
 """
@@ -144,14 +145,13 @@ class LaunchFacts:
     year: int | None = None
     launch_year: int | None = None
     season: int | None = None
-    seasons: int | None = None
     duration_minutes: int | None = None
 
     @property
     def returning(self) -> bool:
         if self.kind != "show":
             return False
-        return (self.season or 0) >= 2 or (self.season is None and (self.seasons or 0) >= 2)
+        return (self.season or 0) >= 2
 
     @property
     def new_release(self) -> bool:

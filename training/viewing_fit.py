@@ -34,7 +34,7 @@ def launch_facts(metadata: Mapping[str, dict], title_ids: Sequence[str],
         row = metadata.get(title_id, {})
         facts.append(LaunchFacts(
             kind=row.get("kind") or "movie", countries=tuple(row.get("countries") or ()),
-            year=row.get("year"), launch_year=week.year, seasons=row.get("seasons"),
+            year=row.get("year"), launch_year=week.year, season=2 if row.get("returning") else 1,
             duration_minutes=row.get("duration_minutes")))
     return facts
 

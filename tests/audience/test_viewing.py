@@ -67,7 +67,7 @@ def test_launch_facts_new_release_and_returning_season():
     assert not LaunchFacts("movie", year=2012, launch_year=2021).new_release
     assert LaunchFacts("movie").new_release  # no year: a launch now
     assert LaunchFacts("show", season=3).returning and not LaunchFacts("show", season=1).returning
-    assert LaunchFacts("show", seasons=2).returning and not LaunchFacts("movie", season=2).returning
+    assert not LaunchFacts("show").returning and not LaunchFacts("movie", season=2).returning
 
 
 def synthetic(n: int, seed: int, floor: float = 5e5) -> tuple[ViewingData, np.ndarray]:
