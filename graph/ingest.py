@@ -19,6 +19,7 @@ import neo4j
 from tqdm import tqdm
 
 from graph import queries
+from graph.affinity import MIN_SUPPORT
 from graph.catalog import (
     NETFLIX,
     MatchReport,
@@ -30,6 +31,7 @@ from graph.catalog import (
     merge_catalogs,
     merge_other_services,
 )
+from graph.country_stats import refresh_country_stats
 from graph.maintenance import graph_counts
 from graph.normalize import CountryResolver, normalize_name, normalize_title
 from graph.schema import apply_schema
@@ -317,7 +319,7 @@ def save_reports(source: SourceData, reports_dir: Path) -> dict[str, str]:
 
 def ingest(driver: neo4j.Driver, data_dir: Path, reports_dir: Path, *, database: str | None = None,
            progress: bool = True, echo: Callable[[str], None] = print,
-           batch_size: int = BATCH_SIZE) -> IngestSummary:
+           batch_size: int = BATCH_SIZE, affinity_min_support: int = MIN_SUPPORT) -> IngestSummary:
     """Read `data_dir`, apply the schema and write the graph; print and return a summary."""
     started = time.monotonic()
     source = read_sources(data_dir)
@@ -335,6 +337,8 @@ def ingest(driver: neo4j.Driver, data_dir: Path, reports_dir: Path, *, database:
     apply_schema(driver, database)
     rows = build_rows(source, CountryResolver())
     written = write_rows(driver, rows, database=database, batch_size=batch_size, progress=progress)
+    # Market weights and genre affinity come from the charts just written (tags: after train).
+    refresh_country_stats(driver, min_support=affinity_min_support, database=database, echo=echo)
     nodes, relationships = graph_counts(driver, database)
     summary = IngestSummary(
         rows_written=written, seconds=time.monotonic() - started, nodes=nodes,

@@ -258,10 +258,21 @@ TITLE_AUDIENCE = _q("""
 
 LIST_COUNTRIES = _q("""
     MATCH (c:Country)
-    RETURN c.iso2 AS iso2, c.name AS name,
+    RETURN c.iso2 AS iso2, c.name AS name, c.market_weight AS market_weight,
            COUNT { (c)<-[:CHARTED_IN]-(:Title) } AS charted_titles,
            COUNT { (c)<-[:PRODUCED_IN]-(:Title) } AS produced_titles
     ORDER BY iso2
+""")
+
+# A country's stored AFFINITY of one facet (`genre` or `tag`), highest lift first.
+COUNTRY_AFFINITY = _q("""
+    MATCH (c:Country {iso2: $iso2})-[a:AFFINITY {facet: $facet}]->(n)
+    RETURN n.name AS name, CASE WHEN n:Tag THEN n.facet END AS tag_facet,
+           CASE WHEN n:Genre THEN n.vocabulary END AS vocabulary,
+           a.lift AS lift, a.log_lift AS log_lift, a.low AS low, a.high AS high, a.titles AS titles,
+           a.expected AS expected, a.country_titles AS country_titles, a.share AS share,
+           a.global_share AS global_share, a.weeks AS weeks, a.min_support AS min_support
+    ORDER BY a.log_lift DESC, name ASC
 """)
 
 LIST_GENRES = "MATCH (g:Genre) RETURN g.name AS name, g.vocabulary AS vocabulary ORDER BY name"
@@ -397,6 +408,51 @@ DELETE_OTHER_PREDICTED_AUDIENCE = _q("""
 COUNT_PREDICTED_AUDIENCE = _q("""
     MATCH ()-[p:PREDICTED_AUDIENCE]->()
     RETURN p.model_version AS model_version, count(*) AS edges ORDER BY model_version
+""")
+
+# --- country stats (market weights, affinity; graph/country_stats.py) --------------------------
+# Every title-week of the global top 10 with its hours, and each country chart it was in.
+MARKET_TITLE_WEEKS = _q("""
+    MATCH (t:Title) WHERE size(coalesce(t.global_weeks, [])) > 0
+    RETURN t.id AS id, t.global_weeks AS weeks, t.global_hours AS hours,
+           COLLECT { MATCH (t)-[h:CHARTED_IN]->(c:Country)
+                     RETURN {iso2: c.iso2, weeks: h.weeks, ranks: h.ranks} ORDER BY c.iso2 } AS charts
+    ORDER BY id
+""")
+
+# Weights of the chart countries; other countries lose theirs (a null SET removes the property).
+SET_MARKET_WEIGHTS = _q("""
+    MATCH (c:Country)
+    SET c.market_weight = $weights[c.iso2],
+        c.market_weight_basis = CASE WHEN $weights[c.iso2] IS NULL THEN null ELSE $basis END
+""")
+
+# Every charting title with its genres, its vocabulary tags and its weeks in each country's chart.
+AFFINITY_CHART_TITLES = _q("""
+    MATCH (t:Title) WHERE EXISTS { (t)-[:CHARTED_IN]->() }
+    RETURN t.id AS id,
+           COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre) RETURN g.name } AS genres,
+           COLLECT { MATCH (t)-[:TAGGED]->(x:Tag) RETURN x.name } AS tags,
+           COLLECT { MATCH (t)-[h:CHARTED_IN]->(c:Country) RETURN [c.iso2, h.weeks_in_top10] } AS charts
+    ORDER BY id
+""")
+
+# A facet's AFFINITY edges are replaced in one transaction: DELETE_AFFINITY then MERGE_AFFINITY,
+# so readers see the old set or the new one, never both or neither.
+DELETE_AFFINITY = _q("""
+    MATCH (:Country)-[a:AFFINITY {facet: $facet}]->() DELETE a
+""")
+
+MERGE_AFFINITY = _q("""
+    UNWIND $rows AS row
+    MATCH (c:Country {iso2: row.country})
+    CALL (row) {
+        MATCH (n:Genre {name: row.value}) WHERE $facet = 'genre' RETURN n
+        UNION
+        MATCH (n:Tag {name: row.value}) WHERE $facet = 'tag' RETURN n
+    }
+    MERGE (c)-[a:AFFINITY {facet: $facet}]->(n)
+    SET a += row.props
 """)
 
 # --- embeddings -------------------------------------------------------------------------------

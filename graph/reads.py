@@ -189,6 +189,22 @@ def list_countries(driver: neo4j.Driver, *, database: str | None = None,
     return _read(driver, queries.LIST_COUNTRIES, {}, database=database, timeout=timeout)
 
 
+def country_affinity(driver: neo4j.Driver, iso2: str, facet: str, *, database: str | None = None,
+                     timeout: float | None = None) -> list[dict]:
+    """A country's stored AFFINITY rows of one facet (`genre` or `tag`), highest lift first."""
+    return _read(driver, queries.COUNTRY_AFFINITY, {"iso2": iso2, "facet": facet}, database=database,
+                 timeout=timeout)
+
+
+def audience_metadata(driver: neo4j.Driver, title_id: str, *, database: str | None = None,
+                      timeout: float | None = None) -> dict | None:
+    """What the audience head reads of a title (kind, year, genres, production countries, summary);
+    None if unknown."""
+    rows = _read(driver, queries.AUDIENCE_TITLE_METADATA, {"ids": [title_id]}, database=database,
+                 timeout=timeout)
+    return rows[0] if rows else None
+
+
 def list_genres(driver: neo4j.Driver, *, database: str | None = None,
                 timeout: float | None = None) -> list[dict]:
     """Every genre of both catalog vocabularies."""

@@ -37,7 +37,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from service.logs import configure_logging, init_request_ids
     from service.metrics import Metrics
     from service.model_holder import ModelHolder
-    from service.views import admin, content_map, countries, meta, predict, titles
+    from service.views import admin, content_map, countries, localization, meta, predict, titles
 
     settings, flask_config = _settings_from(config)
     configure_logging()
@@ -66,7 +66,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     init_request_ids(app)
     metrics.init_app(app)
     register_error_handlers(app)
-    for blueprint in (meta.bp, titles.bp, predict.bp, countries.bp, admin.bp, content_map.bp):
+    for blueprint in (meta.bp, titles.bp, localization.bp, predict.bp, countries.bp, admin.bp,
+                      content_map.bp):
         app.register_blueprint(blueprint)
 
     # Close the driver when the worker exits (gunicorn's worker_exit hook calls close_app too).

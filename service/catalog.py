@@ -1,11 +1,11 @@
-"""Small, slowly changing lookups (countries, genres) read from Neo4j and kept for a minute."""
+"""Small, slowly changing lookups (countries, market weights, genres) read from Neo4j, kept a minute."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graph import reads
 from service.database import GraphHandle
@@ -15,10 +15,12 @@ CACHE_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class Lookups:
-    """Country names by alpha-2 code, and genre names by their lower-case form."""
+    """Country names and market weights by alpha-2 code, and genre names by their lower-case form."""
 
     country_names: dict[str, str | None]
     genres_by_lower: dict[str, str]
+    # Chart countries' shares of viewing hours (graph/market_weights.py); empty before an ingest.
+    market_weights: dict[str, float] = field(default_factory=dict)
 
 
 class CatalogCache:
@@ -51,6 +53,8 @@ class CatalogCache:
                 self._value = Lookups(
                     country_names={row["iso2"]: row["name"] for row in countries},
                     genres_by_lower={row["name"].lower(): row["name"] for row in genres},
+                    market_weights={row["iso2"]: row["market_weight"] for row in countries
+                                    if row.get("market_weight") is not None},
                 )
                 self._read_at = self._clock()
         return self._value

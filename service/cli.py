@@ -114,7 +114,8 @@ def _ensure_graph(settings: Settings) -> None:
         nodes, _ = graph_counts(driver, settings.neo4j_database)
         if nodes.get("Title", 0) == 0:
             print("[demo] the graph is empty: ingesting the data ...", flush=True)
-            ingest(driver, settings.data_dir, settings.reports_dir, database=settings.neo4j_database)
+            ingest(driver, settings.data_dir, settings.reports_dir, database=settings.neo4j_database,
+                   affinity_min_support=settings.affinity_min_support)
         else:
             print(f"[demo] graph ready: {nodes.get('Title', 0):,} titles", flush=True)
 

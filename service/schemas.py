@@ -100,6 +100,13 @@ class CountryTitlesQuery(_Query):
     type: Kind | None = None
 
 
+class CountryAffinityQuery(_Query):
+    facet: Literal["genre", "tag"] = Field("genre", description=(
+        "`genre`: genres of both catalogs; `tag`: the curated vocabulary's tags (written by "
+        "`titlegraph train`)"))
+    limit: int = Field(20, ge=1, le=200, description="entries in each of `over` and `under`")
+
+
 class PredictQuery(_Query):
     k: int = Field(10, ge=1, le=100, description="number of comps")
     type: Kind | None = Field(None, description="only comps of this kind")
@@ -107,6 +114,8 @@ class PredictQuery(_Query):
         "comps among Netflix's titles (`netflix`) or also the other services' (`all`)"))
     save: bool = Field(False, description="write the title and its predictions to the graph "
                        "(needs the X-Write-Key header)")
+    plan: bool = Field(False, description="add a localization `plan` (languages to dub or subtitle "
+                       "first) built from the predicted audience")
 
 
 # --- request body ----------------------------------------------------------------------------
@@ -236,6 +245,9 @@ class AudienceEntry(_Out):
     expected_weeks: float = Field(ge=0, description="expected weeks in the top 10")
     audience_index: float | None = Field(None, ge=0, description=(
         "expected weeks relative to an average launched title in that country (1.0 = average)"))
+    expected_hours: float | None = Field(None, ge=0, description=(
+        "the country's part of the viewing forecast's median hours (first 4 weeks): split by expected "
+        "weeks x market weight; null without a viewing forecast"))
     observed_weeks: int | None = Field(None, description="weeks it actually charted (existing titles)")
 
 
@@ -266,6 +278,81 @@ class AudienceResponse(_Out):
     warnings: list[ApiWarning] = []
 
 
+class SupportingComp(_Out):
+    id: str
+    title: str
+    score: float = Field(description="cosine of the audience embeddings")
+    weeks: int = Field(description="weeks the comp spent in the country's top 10")
+
+
+class PlanCountryLanguage(_Out):
+    language: str = Field(description="CLDR language code, e.g. `es`, `zh_Hant`")
+    name: str
+    population_share: float = Field(ge=0, description="CLDR share of the country's people who speak it")
+    official_status: str | None = Field(description="CLDR status: official, de_facto_official, "
+                                        "official_regional, or null")
+    reach: float = Field(ge=0, le=1, description=(
+        "share of the country's audience a version in it reaches: the population share, halved "
+        "where the language is not official"))
+
+
+class PlanCountry(_Out):
+    country: str
+    name: str | None = None
+    audience: float = Field(ge=0, description="expected audience, in the unit of `audience_basis`")
+    share: float = Field(ge=0, le=1, description="its share of the title's total expected audience")
+    p_chart: float | None = None
+    expected_weeks: float | None = None
+    expected_hours: float | None = None
+    market_weight: float | None = None
+    languages: list[PlanCountryLanguage] = Field(description="its languages reaching 5% or more")
+    comps: list[SupportingComp] = Field([], description="comps that charted there (the market's evidence)")
+
+
+class PlanLanguageCountry(_Out):
+    country: str
+    name: str | None = None
+    audience: float = Field(description="audience this language adds there at its step")
+
+
+class PlanLanguage(_Out):
+    language: str
+    name: str
+    treatment: Literal["original", "dub", "subtitles"] = Field(description=(
+        "`original`: a language of the production countries (no work); `dub`: most of what it adds "
+        "is where it is official; `subtitles`: most is where it is a second language"))
+    audience: float = Field(ge=0, description="expected audience it adds to the languages before it")
+    share: float = Field(ge=0, le=1, description="that audience as a share of the total")
+    cumulative_share: float = Field(ge=0, le=1, description="share reached by it and the languages before it")
+    countries: list[PlanLanguageCountry] = Field(description="where it adds most, up to 10")
+    more_countries: int = Field(description="further countries where it adds a little")
+
+
+class LocalizationPlan(_Out):
+    audience_basis: Literal["expected_hours", "expected_weeks_x_market_weight", "expected_weeks"] = Field(
+        description=("how a country's expected audience is counted: the title's expected hours there; "
+                     "else expected weeks in the top 10 x the country's market weight; else weeks alone"))
+    total_audience: float = Field(ge=0)
+    original_languages: list[str] = Field(description="assumed languages of the title (most spoken "
+                                          "official language of each production country)")
+    languages: list[PlanLanguage] = Field(description="in order: the title's own, then the language "
+                                          "adding the most audience at each step")
+    countries: list[PlanCountry] = Field(description="highest expected audience first")
+    unreached_share: float = Field(ge=0, le=1, description="audience the listed languages do not reach")
+
+
+class LocalizationResponse(_Out):
+    id: str
+    title: str
+    model_version: str | None = Field(description="version of the audience predictions; null when none")
+    source: Literal["model", "stored", "none"] = Field(description=(
+        "`model`: the loaded model's audience head on the title's embedding (every chart country, with "
+        "comps); `stored`: PREDICTED_AUDIENCE in the graph (a title the loaded model does not know); "
+        "`none`: no predictions (with a warning)"))
+    plan: LocalizationPlan
+    warnings: list[ApiWarning] = []
+
+
 class PredictResponse(_Out):
     model_version: str
     similar: list[Comp] = Field(description=(
@@ -278,6 +365,7 @@ class PredictResponse(_Out):
         "worldwide hours and views in the first 4 weeks; null (with a warning) without a forecast"))
     warnings: list[ApiWarning] = []
     saved_id: str | None = Field(None, description="id of the saved title (only with ?save=true)")
+    plan: LocalizationPlan | None = Field(None, description="localization plan (only with ?plan=true)")
 
 
 class Country(_Out):
@@ -285,6 +373,9 @@ class Country(_Out):
     name: str | None = None
     charted_titles: int
     produced_titles: int
+    market_weight: float | None = Field(None, description=(
+        "the country's share of viewing hours (chart countries, sum 1), fitted on the global "
+        "top 10's hours; null for countries without a chart"))
 
 
 class CountriesResponse(_Out):
@@ -309,6 +400,42 @@ class CountryTitlesResponse(_Out):
         "ranked by chart points (a warning says so)"))
     model_version: str | None = None
     titles: list[CountryTitle]
+    warnings: list[ApiWarning] = []
+
+
+class AffinityEntry(_Out):
+    name: str = Field(description="the genre or tag")
+    vocabulary: str | None = Field(None, description="genres: `netflix` or `justwatch`")
+    tag_facet: str | None = Field(None, description="tags: subject, mood, setting, audience or format")
+    lift: float = Field(ge=0, description="share of the country's charting titles with it over its "
+                        "share across all chart countries")
+    log_lift: float = Field(description="natural log of the lift (0.5 titles used when none charted)")
+    low: float = Field(ge=0, description="95% interval of the lift, lower end (Wald, on the log scale)")
+    high: float = Field(ge=0, description="95% interval of the lift, upper end")
+    titles: int = Field(ge=0, description="charting titles there with it")
+    expected: float = Field(ge=0, description="titles expected at the all-country share")
+    country_titles: int = Field(ge=0, description="charting titles there with any value of the facet")
+    share: float = Field(ge=0, le=1)
+    global_share: float = Field(ge=0, le=1)
+    weeks: int = Field(ge=0, description="top-10 weeks of those titles there")
+
+
+class AffinityMethod(_Out):
+    unit: str
+    interval: str
+    min_support: int = Field(description="titles: observed or expected, whichever is larger")
+    support_rule: str
+
+
+class CountryAffinityResponse(_Out):
+    country: str
+    name: str | None = None
+    facet: Literal["genre", "tag"]
+    country_titles: int | None = Field(description="charting titles there with any value of the facet")
+    method: AffinityMethod
+    over: list[AffinityEntry] = Field(description="95% interval above 1, highest lift first")
+    under: list[AffinityEntry] = Field(description="95% interval below 1, lowest lift first")
+    neutral: int = Field(description="values whose interval contains 1 (not listed)")
     warnings: list[ApiWarning] = []
 
 

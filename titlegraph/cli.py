@@ -1,4 +1,4 @@
-"""`titlegraph` command line: neo4j start|stop|status, ingest, train, evaluate, serve, demo.
+"""`titlegraph` command line: neo4j start|stop|status, ingest, country-stats, train, evaluate, serve, demo.
 
 Handlers take `(settings, args)` and return an exit code; they import their modules lazily so
 `titlegraph neo4j status` does not pay for torch.
@@ -59,7 +59,18 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     _ensure_neo4j(settings)
     with _driver(settings) as driver:
         ingest(driver, data_dir, settings.reports_dir, database=settings.neo4j_database,
-               progress=not args.quiet, batch_size=settings.ingest_batch_size)
+               progress=not args.quiet, batch_size=settings.ingest_batch_size,
+               affinity_min_support=settings.affinity_min_support)
+    return 0
+
+
+def cmd_country_stats(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.country_stats import refresh_country_stats
+
+    _ensure_neo4j(settings)
+    with _driver(settings) as driver:
+        refresh_country_stats(driver, min_support=settings.affinity_min_support,
+                              database=settings.neo4j_database)
     return 0
 
 
@@ -75,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest_cmd.add_argument("--data", help="folder with the data files (default: TITLEGRAPH_DATA)")
     ingest_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest_cmd.set_defaults(handler=cmd_ingest)
+
+    stats_cmd = commands.add_parser(
+        "country-stats", help="recompute market weights and genre/tag affinity from the graph "
+                              "(ingest and train do it too)")
+    stats_cmd.set_defaults(handler=cmd_country_stats)
 
     # Each area adds its own sub-commands (train/evaluate, serve, demo) next to its code.
     for area in AREAS:

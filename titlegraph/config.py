@@ -53,6 +53,9 @@ class Settings:
             does for its uncached runs).
         ingest_batch_size: rows per ingest write transaction (`TITLEGRAPH_INGEST_BATCH_SIZE`,
             default 2000); a killed ingest loses at most the batch in flight.
+        affinity_min_support: charting titles (observed or expected) a genre or tag needs in a
+            country before its affinity there is written (`TITLEGRAPH_AFFINITY_MIN_SUPPORT`,
+            default 5, as graph/affinity.py MIN_SUPPORT).
     """
 
     home: Path = PROJECT_ROOT / "var"
@@ -83,6 +86,7 @@ class Settings:
     reload_interval: float = 2.0
     answer_cache_entries: int = 20_000
     ingest_batch_size: int = 2000
+    affinity_min_support: int = 5
     # prometheus-client's multi-process folder (PROMETHEUS_MULTIPROC_DIR); service/gunicorn.conf.py
     # sets a fresh one per run so /metrics adds up all workers.
     metrics_dir: Path | None = None
@@ -162,6 +166,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         pretrain_catalog=_env_choice(env, "TITLEGRAPH_PRETRAIN_CATALOG", ("all", "netflix"),
                                      defaults.pretrain_catalog),
         ingest_batch_size=_env_int(env, "TITLEGRAPH_INGEST_BATCH_SIZE", defaults.ingest_batch_size),
+        affinity_min_support=_env_int(env, "TITLEGRAPH_AFFINITY_MIN_SUPPORT", defaults.affinity_min_support),
         answer_cache_entries=_env_int(env, "TITLEGRAPH_ANSWER_CACHE", defaults.answer_cache_entries),
         metrics_dir=_env_path(env, "PROMETHEUS_MULTIPROC_DIR", None),
     )

@@ -380,6 +380,24 @@ def comps_metrics(
     }
 
 
+def write_tags_and_country_stats(driver, content_model, settings, *,
+                                 echo: Callable[[str], None] = print) -> None:
+    """Write the vocabulary tags (Tag nodes, TAGGED edges) of a content model, then recompute the
+    country stats: tag affinity counts the TAGGED edges (genres and market weights come along)."""
+    from graph.country_stats import refresh_country_stats
+    from graph.embeddings import write_vocabulary_tags
+
+    vocabulary = content_model.assigner.vocabulary
+    tagged = write_vocabulary_tags(
+        driver, vocabulary.version,
+        [{"name": t.name, "facet": t.facet, "definition": t.definition} for t in vocabulary.tags],
+        {t.id: t.tags for t in content_model.index.titles}, database=settings.neo4j_database)
+    echo(f"vocabulary tags written: {tagged['tags']} Tag nodes with facets, "
+         f"{tagged['tagged']:,} TAGGED edges")
+    refresh_country_stats(driver, min_support=settings.affinity_min_support,
+                          database=settings.neo4j_database, echo=echo)
+
+
 def run_training(
     settings,
     driver,
@@ -390,7 +408,7 @@ def run_training(
     echo: Callable[[str], None] = print,
 ) -> Path:
     """Read the graph, train, evaluate comps, write and publish the bundle, write back; return its folder."""
-    from graph.embeddings import read_chart_countries, write_embeddings, write_vocabulary_tags
+    from graph.embeddings import read_chart_countries, write_embeddings
     from training import registry
     from training.data import build_graph, read_snapshot
 
@@ -467,13 +485,7 @@ def run_training(
                 database=database,
                 progress=bar.update,
             )
-        tagged = write_vocabulary_tags(
-            driver, content.model.assigner.vocabulary.version,
-            [{"name": t.name, "facet": t.facet, "definition": t.definition}
-             for t in content.model.assigner.vocabulary.tags],
-            {t.id: t.tags for t in content.model.index.titles}, database=database)
-        echo(f"vocabulary tags written: {tagged['tags']} Tag nodes with facets, "
-             f"{tagged['tagged']:,} TAGGED edges")
+        write_tags_and_country_stats(driver, content.model, settings, echo=echo)
         if has_audience:
             write_audience_back(driver, version_dir, settings, progress=progress, echo=echo)
     # `current` moves last, so a run killed before the write-back's flip leaves the previous model

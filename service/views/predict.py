@@ -12,6 +12,7 @@ from graph.normalize import normalize_name, normalize_title
 from service import context, schemas
 from service.catalog import Lookups
 from service.contract import endpoint
+from service.localization import add_expected_hours, build_plan
 
 bp = Blueprint("predict", __name__, url_prefix="/v1")
 
@@ -103,6 +104,10 @@ def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
             "the loaded model has no viewing forecast (heads/viewing/); `viewing` is null")})
     answer = {"model_version": loaded.version, "similar": similar, "similar_audience": similar_audience,
               "audience": audience, "viewing": viewing, "warnings": warnings + audience_warnings}
+    if viewing is not None:
+        add_expected_hours(audience, viewing["hours"]["p50"], lookups.market_weights)
+    if query.plan:  # localization plan (issue 13): service/localization.py
+        answer["plan"] = build_plan(audience, lookups.market_weights, production_countries=countries)
     if query.save:
         answer["saved_id"] = _save(handle, body, genres, countries, embedding,
                                    [_stored(comp, "content", query.scope) for comp in similar]

@@ -8,6 +8,7 @@ from graph import reads
 from service import context, schemas
 from service.contract import endpoint
 from service.errors import ModelUnavailable, NotFound
+from service.localization import add_expected_hours
 
 bp = Blueprint("titles", __name__, url_prefix="/v1/titles")
 
@@ -136,9 +137,12 @@ def _audience(title_id: str, country: str | None, version: str | None) -> dict:
                   else "no audience model has written predictions yet")
         warnings.append({"code": "no_audience_predictions", "message": (
             f"{reason}; `audience` is empty and only the observed chart history is given")})
+    viewing = _viewing(model, row)
+    if viewing is not None and predicted:
+        add_expected_hours(predicted, viewing["hours"]["p50"], context.catalog().get().market_weights)
     return {"id": row["id"], "title": row["title"], "model_version": row["version"] if predicted else None,
             "audience": predicted, "observed": [_history(entry) for entry in row["observed"]],
-            "viewing": _viewing(model, row), "warnings": warnings}
+            "viewing": viewing, "warnings": warnings}
 
 
 def _viewing(model, row: dict) -> dict | None:

@@ -68,10 +68,10 @@ def private_driver(private_neo4j):
 
 
 @pytest.fixture
-def private_seed(private_driver, trained, seeded_graph):
+def private_seed(private_driver, private_neo4j, trained, seeded_graph):
     """The private Neo4j holding the tiny seed graph with the session model's embeddings and comps."""
     seed.seed_graph(private_driver)
-    seed.republish(private_driver, trained["bundle"])
+    seed.republish(private_driver, trained["bundle"], private_neo4j)
     return private_driver
 
 

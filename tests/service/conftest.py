@@ -31,7 +31,7 @@ def seeded_graph(driver, graph_state, settings, trained):
         trained["bundle"] = seed.train(settings.with_overrides(models_dir=trained["models_dir"]), driver)
         trained["version"] = trained["bundle"].name
     elif current != trained["version"]:
-        seed.republish(driver, trained["bundle"])
+        seed.republish(driver, trained["bundle"], settings)
     return driver
 
 

@@ -188,10 +188,16 @@ def train(settings, driver: neo4j.Driver) -> Path:
     return run_training(settings, driver, tiny_train_config(), progress=False, echo=lambda _: None)
 
 
-def republish(driver: neo4j.Driver, bundle: Path) -> None:
-    """Write a trained bundle's embeddings and comps back again (after another test changed them)."""
+def republish(driver: neo4j.Driver, bundle: Path, settings) -> None:
+    """Write a trained bundle's embeddings, comps, vocabulary tags and country stats back again
+    (after another test changed them), as `titlegraph train` wrote them."""
     from training.predictor import TitleModel
-    from training.train import CONTENT_COMPS_K, explained_audience_comps, top_k_comps
+    from training.train import (
+        CONTENT_COMPS_K,
+        explained_audience_comps,
+        top_k_comps,
+        write_tags_and_country_stats,
+    )
 
     model = TitleModel.load(bundle)
     comps = explained_audience_comps(model.content, model.title_ids,
@@ -199,3 +205,4 @@ def republish(driver: neo4j.Driver, bundle: Path) -> None:
     content = {scope: model.content.comps_of_all(k, scope=scope) for scope, k in CONTENT_COMPS_K.items()}
     write_embeddings(driver, model.version, model.title_ids, model.title_embeddings, comps,
                      content_comps=content)
+    write_tags_and_country_stats(driver, model.content, settings, echo=lambda _: None)

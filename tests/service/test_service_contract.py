@@ -22,12 +22,16 @@ def test_openapi_document_validates_and_covers_every_route(app, client):
     assert {"/health", "/metrics", "/v1/titles", "/v1/titles/{title_id}", "/v1/titles/{title_id}/similar",
             "/v1/titles/{title_id}/audience", "/v1/predict", "/v1/countries",
             "/v1/countries/{iso2}/titles", "/v1/admin/reload", "/openapi.json", "/docs", "/",
-            "/version", "/v1/map"} <= documented
+            "/version", "/v1/map", "/v1/countries/{iso2}/affinity",
+            "/v1/titles/{title_id}/localization"} <= documented
     routes = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     assert len(routes) == len(documented)
     predict = document["paths"]["/v1/predict"]["post"]
     assert predict["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("PredictRequest")
     assert "Retry-After" in predict["responses"]["503"]["headers"]
+    assert "plan" in {parameter["name"] for parameter in predict["parameters"]}
+    plan = document["components"]["schemas"]["PredictResponse"]["properties"]["plan"]
+    assert any(option.get("$ref", "").endswith("LocalizationPlan") for option in plan["anyOf"])
 
 
 def test_docs_page_lists_the_operations(client):
