@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import shlex
@@ -14,6 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from service.slate import REPORT_COLUMNS, RowError, read_slate, report_row, request_body, slate_row
 from titlegraph.config import Settings
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent / "gunicorn.conf.py"
@@ -32,6 +34,12 @@ def register(commands) -> None:
     demo = commands.add_parser("demo", help="Neo4j up, data ingested, model trained if none, then serve")
     _serve_options(demo)
     demo.set_defaults(handler=cmd_demo)
+    slate = commands.add_parser("predict", help="predict a release slate: SLATE.csv in, a report CSV out")
+    slate.add_argument("slate", help="CSV with POST /v1/predict's fields as columns (lists separated by ';')")
+    slate.add_argument("--out", required=True, help="report CSV: one row per good title")
+    slate.add_argument("--top", type=int, default=5, help="comps and markets per row (default 5)")
+    slate.add_argument("--quiet", action="store_true", help="no progress bar")
+    slate.set_defaults(handler=cmd_predict)
 
 
 def _serve_options(parser: argparse.ArgumentParser) -> None:
@@ -184,3 +192,59 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
           f"{base_url}/ , reference at {base_url}/docs\n[demo] try:\n  "
           + "\n  ".join(demo_curls(base_url, title_id)) + "\n", flush=True)
     return _wait(process)
+
+
+def cmd_predict(settings: Settings, args: argparse.Namespace) -> int:
+    """Predict every row of a slate through the service's own /v1/predict (in process): bad rows are
+    reported by line on stderr while the good ones are predicted. Exit 0, or 2 if any row was bad."""
+    from tqdm import tqdm
+
+    from graph import server
+    from service import close_app, create_app
+
+    source = Path(args.slate)
+    if not source.is_file():
+        raise SystemExit(f"slate {source} does not exist")
+    with source.open(newline="", encoding="utf-8") as stream:
+        try:
+            rows = list(read_slate(stream))
+        except RowError as error:
+            raise SystemExit(f"{source}: {error}") from None
+    if settings.manages_neo4j:
+        server.start(settings)
+    app = create_app({"SETTINGS": settings})
+    client = app.test_client()
+    good, bad = [], []
+    try:
+        for line, row in tqdm(rows, desc="slate", unit="title", disable=args.quiet):
+            problem, answer = _predict_row(client, row)
+            if problem:
+                bad.append(f"line {line}: {problem}")
+                print(bad[-1], file=sys.stderr)
+                continue
+            good.append(report_row(line, slate_row(answer["_title"], answer["_type"], answer, top=args.top)))
+    finally:
+        close_app(app)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=REPORT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(good)
+    print(f"slate done: {len(good)} titles predicted, {len(bad)} bad rows; report in {out}")
+    return 2 if bad else 0
+
+
+def _predict_row(client, row: dict) -> tuple[str | None, dict]:
+    """(None, answer) or (what is wrong, {}) for one slate row."""
+    try:
+        body = request_body(row)
+    except ValueError as error:
+        return str(error), {}
+    response = client.post("/v1/predict?plan=true", json=body)
+    answer = response.get_json(silent=True) or {}
+    if response.status_code != 200:
+        error = answer.get("error", {})
+        field = f"{error['field']}: " if error.get("field") else ""
+        return f"{field}{error.get('message', response.status)}", {}
+    return None, answer | {"_title": body["title"], "_type": body["type"]}

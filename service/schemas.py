@@ -118,6 +118,12 @@ class PredictQuery(_Query):
                        "first) built from the predicted audience")
 
 
+class BatchQuery(_Query):
+    k: int = Field(10, ge=1, le=100, description="content comps computed per title")
+    top: int = Field(5, ge=1, le=20, description="comps and markets listed per row")
+    scope: Scope = Field("netflix", description="comps among Netflix's titles or also the other services'")
+
+
 # --- request body ----------------------------------------------------------------------------
 class PredictRequest(_Body):
     """A new title described only by its metadata."""
@@ -147,6 +153,14 @@ class PredictRequest(_Body):
         "summary": "A detective returns to her island home to solve a string of disappearances.",
         "genres": ["Crime TV Shows", "thriller"], "countries": ["GB"], "year": 2022,
     }]})
+
+
+class BatchRequest(_Body):
+    """A release slate: up to 100 new titles, each as the body of `POST /v1/predict`."""
+
+    titles: list[PredictRequest] = Field(min_length=1, max_length=100)
+
+    model_config = ConfigDict(extra="forbid")
 
 
 # --- responses -------------------------------------------------------------------------------
@@ -488,3 +502,39 @@ class MapResponse(_Out):
     model_version: str
     points: list[MapPoint] = Field(description="every catalog title, placed by t-SNE of its content vector")
     clusters: list[MapCluster] = Field(description="KMeans clusters of the content vectors, largest first")
+
+
+class SlateComp(_Out):
+    id: str
+    title: str
+
+
+class SlateMarket(_Out):
+    country: str
+    name: str | None = None
+    p_chart: float = Field(ge=0, le=1)
+    expected_hours: float | None = Field(None, ge=0)
+    audience_index: float | None = Field(None, ge=0)
+
+
+class SlateLanguage(_Out):
+    language: str
+    name: str
+    treatment: Literal["original", "dub", "subtitles"]
+    cumulative_share: float = Field(ge=0, le=1)
+
+
+class SlateRow(_Out):
+    title: str
+    type: Kind
+    comps: list[SlateComp] = Field(description="top content comps")
+    markets: list[SlateMarket] = Field(description="countries with the highest expected hours (else p_chart)")
+    viewing: Viewing | None
+    original_languages: list[str]
+    first_languages: list[SlateLanguage] = Field(description="the first languages to dub or subtitle into")
+    warnings: list[str] = Field(description="warning codes of the full prediction")
+
+
+class BatchResponse(_Out):
+    model_version: str
+    rows: list[SlateRow] = Field(description="one row per title, in the order sent")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from itertools import pairwise
 
-from flask import Blueprint
+from flask import Blueprint, current_app, request
 
 from graph import reads
 from graph.normalize import normalize_name, normalize_title
@@ -13,8 +14,17 @@ from service import context, schemas
 from service.catalog import Lookups
 from service.contract import endpoint
 from service.localization import add_expected_hours, build_plan
+from service.slate import slate_row
 
 bp = Blueprint("predict", __name__, url_prefix="/v1")
+# A slate carries up to 100 titles: its body may be this many times the single-request limit.
+BATCH_BODY_FACTOR = 16
+
+
+@bp.before_request
+def _slate_body_limit() -> None:
+    if request.endpoint == "predict.predict_batch":
+        request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"] * BATCH_BODY_FACTOR
 
 
 def summary_terms(text: str) -> set[str]:
@@ -82,10 +92,33 @@ def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
         context.require_write_key()
     loaded = context.require_model()
     handle = context.graph()
-    lookups = context.catalog().get()
-    genres, countries, warnings = match_metadata(body, lookups)
+    prediction = predict_title(body, query, loaded, handle, context.catalog().get())
+    answer = prediction.answer
+    if query.save:
+        comps = ([_stored(comp, "content", query.scope) for comp in answer["similar"]]
+                 + [_stored(comp, "audience", query.scope) for comp in answer["similar_audience"]])
+        answer["saved_id"] = _save(handle, body, prediction.genres, prediction.countries,
+                                   prediction.embedding, comps, answer["audience"], loaded.version)
+    return answer
+
+
+@dataclass
+class Prediction:
+    """One title's answer, with what `?save=true` writes besides it."""
+
+    answer: dict
+    genres: list[str]
+    countries: list[str]
+    embedding: object
+
+
+def predict_title(body: schemas.PredictRequest, query: schemas.PredictQuery, loaded, handle,
+                  lookups: Lookups) -> Prediction:
+    """Comps, audience by country, viewing forecast (and plan with `query.plan`) of one new title."""
+    # Imported here as before: the model code (torch) loads with the first model, not with the app.
     from training.predictor import NewTitle
 
+    genres, countries, warnings = match_metadata(body, lookups)
     new_title = NewTitle(title=body.title, kind=body.type, summary=body.summary, genres=genres,
                          tags=list(body.tags), countries=countries, cast=list(body.cast),
                          directors=list(body.director), year=body.year,
@@ -102,18 +135,31 @@ def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
     if viewing is None:
         audience_warnings.append({"code": "no_viewing_model", "message": (
             "the loaded model has no viewing forecast (heads/viewing/); `viewing` is null")})
+    else:
+        add_expected_hours(audience, viewing["hours"]["p50"], lookups.market_weights)
     answer = {"model_version": loaded.version, "similar": similar, "similar_audience": similar_audience,
               "audience": audience, "viewing": viewing, "warnings": warnings + audience_warnings}
-    if viewing is not None:
-        add_expected_hours(audience, viewing["hours"]["p50"], lookups.market_weights)
     if query.plan:  # localization plan (issue 13): service/localization.py
         answer["plan"] = build_plan(audience, lookups.market_weights, production_countries=countries)
-    if query.save:
-        answer["saved_id"] = _save(handle, body, genres, countries, embedding,
-                                   [_stored(comp, "content", query.scope) for comp in similar]
-                                   + [_stored(comp, "audience", query.scope) for comp in similar_audience],
-                                   audience, loaded.version)
-    return answer
+    return Prediction(answer, genres, countries, embedding)
+
+
+@bp.post("/predict/batch")
+@endpoint("A release slate: comps, top markets, viewing and first languages of up to 100 new titles",
+          query=schemas.BatchQuery, body=schemas.BatchRequest, response=schemas.BatchResponse,
+          errors=(400, 413, 415, 422, 503), tags=("predict",),
+          description=(
+              "Each title is predicted as `POST /v1/predict?plan=true` would; the answer has one row "
+              "per title, in the order sent. A field failing validation in any title is a 422 naming "
+              "it (`titles.3.summary`); nothing is written."))
+def predict_batch(query: schemas.BatchQuery, body: schemas.BatchRequest):
+    loaded = context.require_model()
+    handle = context.graph()
+    lookups = context.catalog().get()
+    single = schemas.PredictQuery(k=query.k, scope=query.scope, plan=True)
+    rows = [slate_row(title.title, title.type, predict_title(title, single, loaded, handle, lookups).answer,
+                      top=query.top) for title in body.titles]
+    return {"model_version": loaded.version, "rows": rows}
 
 
 def _content_comps(content, body: schemas.PredictRequest, genres: list[str],

@@ -3,14 +3,9 @@ the session's tiny model with an audience head fitted on the seed charts (and wi
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
-
-import numpy as np
 import pytest
 
-from graph.audience import title_metadata, write_predicted_audience
-from graph.embeddings import read_chart_countries
+from graph.audience import write_predicted_audience
 from tests.service import seed
 
 pytestmark = pytest.mark.neo4j
@@ -19,47 +14,6 @@ PATH = "/v1/titles/{title_id}/localization"
 KOREAN_CRIME = {"title": "Seoul Night Shift", "type": "show", "countries": ["KR"],
                 "summary": "A detective hunts a serial killer through the police stations of Seoul.",
                 "genres": ["Crime TV Shows"], "year": 2022}
-
-
-@pytest.fixture
-def headed_models(trained, seeded_graph, tmp_path_factory):
-    """A models folder whose `current` is the session's tiny model plus an audience head fitted on
-    the seed's chart countries (the tiny graph is too small for `titlegraph train` to fit one)."""
-    if "headed_models" not in trained:
-        from training import registry
-        from training.audience import (
-            HeadConfig,
-            HeadInputs,
-            country_vectors_from_titles,
-            fit_head,
-            head_dir,
-            make_comps,
-            metadata_table,
-        )
-        from training.labels import AudienceLabels
-        from training.predictor import TitleModel
-
-        folder = tmp_path_factory.mktemp("headed-models")
-        bundle = shutil.copytree(trained["bundle"], folder / trained["version"])
-        model = TitleModel.load(bundle)
-        ids, countries = model.title_ids, sorted(seed.COUNTRIES)
-        charts = read_chart_countries(seeded_graph)
-        charted = np.array([[float(c in charts.get(i, ())) for c in countries] for i in ids],
-                           dtype=np.float32)
-        labels = AudienceLabels(ids, countries, [seed.FIRST_WEEK] * len(ids), np.full(len(ids), 8), charted,
-                                charted * 3, charted * 20, np.zeros(len(ids)), as_of=dt.date(2021, 12, 26))
-        table = metadata_table(title_metadata(seeded_graph, ids), ids)
-        vectors = model.title_embeddings
-        predictor = fit_head(HeadInputs(vectors, table), labels,
-                             country_vectors_from_titles(vectors, table.countries, countries),
-                             train_rows=np.ones(len(ids), dtype=bool), config=HeadConfig(epochs=40),
-                             epochs=40)
-        predictor.comps = make_comps(ids, [title["title"] for title in model.titles], vectors, labels)
-        predictor.version = model.version
-        predictor.save(head_dir(bundle))
-        registry.publish(folder, bundle)
-        trained["headed_models"] = folder
-    return trained["headed_models"]
 
 
 @pytest.fixture
