@@ -136,6 +136,7 @@ async function loadAudience(titleId) {
   const svg = $("#audience-chart");
   try {
     const body = await api(`/v1/titles/${encodeURIComponent(titleId)}/audience`);
+    loadReach(titleId, body.viewing);
     if (body.audience.length) {
       $("#audience-heading").textContent = "Expected audience by country (p_chart)";
       drawBars(svg, body.audience, (e) => e.p_chart, (e) => `${Math.round(e.p_chart * 100)}%`, false);
@@ -154,6 +155,38 @@ async function loadAudience(titleId) {
     drawBars(svg, [], () => 0, () => "", true);
     drawWorldSafely($("#audience-world"), []);
     showMessage(message, error.message, true);
+  }
+}
+
+// "How many": the viewing forecast as one sentence (hours and views, median and 80% interval).
+function millions(value) {
+  return value >= 1e6 ? `${(value / 1e6).toFixed(1)}M` : `${Math.round(value / 1e3)}k`;
+}
+
+function viewingText(viewing) {
+  if (!viewing) return "no viewing forecast in this model version";
+  const { hours, views } = viewing;
+  return `First ${viewing.horizon_weeks} weeks worldwide: ${millions(hours.p50)} hours ` +
+    `(80% interval ${millions(hours.p10)} to ${millions(hours.p90)}), about ${millions(views.p50)} views.`;
+}
+
+// The localization plan's languages after the title's own: name, dub or subtitles, cumulative share.
+function fillLanguages(list, plan) {
+  list.replaceChildren();
+  if (!plan) return;
+  plan.languages.forEach((language) => {
+    const share = `${Math.round(language.cumulative_share * 100)}% of the expected audience reached`;
+    list.append(element("li", `${language.name} (${language.treatment}): ${share}`));
+  });
+}
+
+async function loadReach(titleId, viewing) {
+  $("#title-viewing").textContent = viewingText(viewing);
+  try {
+    const body = await api(`/v1/titles/${encodeURIComponent(titleId)}/localization`);
+    fillLanguages($("#title-languages"), body.plan);
+  } catch (error) {
+    $("#title-languages").replaceChildren(element("li", error.message, "message error"));
   }
 }
 
@@ -178,16 +211,20 @@ async function predict(event) {
     genres: listField(form, "genres"), tags: listField(form, "tags"),
     countries: listField(form, "countries"), cast: listField(form, "cast"), director: listField(form, "director"),
   };
-  for (const name of ["year", "duration_minutes"]) {
+  for (const name of ["year", "duration_minutes", "season"]) {
     if (form.elements[name].value) payload[name] = Number(form.elements[name].value);
   }
+  if (form.elements.launch_date.value) payload.launch_date = form.elements.launch_date.value;
   showMessage(message, "predicting ...");
   $("#predict-warnings").replaceChildren();
   try {
-    const body = await api("/v1/predict?k=10", {
+    const body = await api("/v1/predict?k=10&plan=true", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
     });
     $("#predict-output").hidden = false;
+    $("#predict-reach").hidden = false;
+    $("#predict-viewing").textContent = viewingText(body.viewing);
+    fillLanguages($("#predict-languages"), body.plan);
     fillComps($("#predict-comps"), body.similar, showTitle);
     drawBars($("#predict-chart"), body.audience, (e) => e.p_chart, (e) => `${Math.round(e.p_chart * 100)}%`, false);
     $("#predict-world-block").hidden = !body.audience.length;
@@ -198,6 +235,7 @@ async function predict(event) {
     showMessage(message, `model ${body.model_version}`);
   } catch (error) {
     $("#predict-output").hidden = true;
+    $("#predict-reach").hidden = true;
     showMessage(message, error.message, true);
   }
 }

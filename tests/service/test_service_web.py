@@ -331,3 +331,34 @@ def test_predicted_audience_world_map(browser, live_url):
     page.locator("#predict-section").screenshot(path=str(shot))
     assert_not_blank(shot)
     assert errors == []
+
+
+def test_prediction_says_how_many_and_which_languages_first(browser, live_url):
+    viewing = {"horizon_weeks": 4, "hours": {"p10": 5.4e6, "p50": 22.7e6, "p90": 95.7e6},
+               "views": {"p10": 1.0e6, "p50": 4.15e6, "p90": 17.5e6}}
+    plan = {"audience_basis": "expected_hours", "total_audience": 1.0, "original_languages": ["en"],
+            "countries": [], "unreached_share": 0.1, "languages": [
+                {"language": "en", "name": "English", "treatment": "original", "audience": 0.5, "share": 0.5,
+                 "cumulative_share": 0.5, "countries": [], "more_countries": 0},
+                {"language": "es", "name": "Spanish", "treatment": "dub", "audience": 0.3, "share": 0.3,
+                 "cumulative_share": 0.8, "countries": [], "more_countries": 0}]}
+    body = {"model_version": "test-version", "similar": [], "similar_audience": [], "audience": [],
+            "viewing": viewing, "plan": plan, "warnings": []}
+    page, errors = page_answering(browser, live_url, "**/v1/predict*", body)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.fill("#predict-form [name=season]", "2")
+    page.fill("#predict-form [name=launch_date]", "2022-03-18")
+    page.click("#predict-form button")
+    page.wait_for_selector("#predict-reach:not([hidden])")
+    text = page.text_content("#predict-viewing")
+    assert "22.7M hours" in text and "5.4M to 95.7M" in text and "4.2M views" in text
+    languages = page.locator("#predict-languages li").all_text_contents()
+    assert languages == ["English (original): 50% of the expected audience reached",
+                         "Spanish (dub): 80% of the expected audience reached"]
+    assert any("plan=true" in url for url in requests)
+    shot = REPORTS / "web-predict-reach.png"
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#predict-section").screenshot(path=str(shot))
+    assert_not_blank(shot)
+    assert errors == []
