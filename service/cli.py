@@ -170,7 +170,7 @@ def demo_curls(base_url: str, title_id: str) -> list[str]:
     """Ready-to-paste curl commands for comps of a title and for a new title's prediction."""
     return [
         f"curl -s '{base_url}/v1/titles/{title_id}/similar?k=5'",
-        f"curl -s -X POST '{base_url}/v1/predict' -H 'Content-Type: application/json' "
+        f"curl -s -X POST '{base_url}/v1/predict?plan=true' -H 'Content-Type: application/json' "
         f"-d {shlex.quote(json.dumps(SAMPLE_NEW_TITLE))}",
     ]
 
