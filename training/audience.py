@@ -519,7 +519,6 @@ def _table_rows(table: TitleTable, rows: np.ndarray) -> TitleTable:
                 table.genres,
                 table.countries,
                 table.texts,
-                table.returning or [False] * len(table),
             )
         ]
     )
@@ -1206,7 +1205,6 @@ def metadata_of_new_title(new_title) -> dict:
         "genres": list(new_title.genres),
         "countries": list(new_title.countries),
         "summary": new_title.summary,
-        "returning": new_title.kind == "show" and (new_title.season or 1) >= 2,
     }
 
 
