@@ -53,7 +53,7 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
             encoders=args.compare_encoders,
             progress=not args.quiet,
         )
-        from training.audience import evaluate_audience
+        from training.jobs.evaluate_audience import evaluate_audience
 
         evaluate_audience(settings, driver, docs_dir=docs, progress=not args.quiet)
     return 0
@@ -100,7 +100,8 @@ def cmd_evaluate_viewing(settings: Settings, args: argparse.Namespace) -> int:
     """The viewing forecast on the time split (docs/evaluation.md, `viewing` section)."""
     from graph import audience as graph_audience
     from titlegraph.cli import _driver, _ensure_neo4j
-    from training.audience import graph_space_factory, space_from_model
+    from training.audience_spaces import space_from_model
+    from training.jobs.evaluate_audience import graph_space_factory
     from training.predictor import TitleModel
     from training.split import DEFAULT_CUTOFF, time_split
     from training.viewing_report import run_viewing_evaluation

@@ -452,7 +452,7 @@ def run_training(
     content.model.layout = build_layout(content.model.index, seed=config.seed)  # the map of GET /v1/map
     content.model.save(staging / CONTENT_FOLDER)
     # The audience head goes into the staging bundle, so `current` never lacks it.
-    from training.audience import NotEnoughLabels, train_audience, write_audience_back
+    from training.jobs.audience_retrain import NotEnoughLabels, train_audience, write_audience_back
 
     try:
         train_audience(driver, staging, settings, echo=echo)
