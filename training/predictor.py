@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from graph.normalize import normalize_name, normalize_title
-from graph.tags import _clauses, _terms
+from graph.tags import clause_terms, summary_clauses
 from training.audience_model import BUNDLE_DIR as AUDIENCE_DIR
 from training.audience_model import AudiencePredictor
 from training.content_model import FOLDER as CONTENT_FOLDER
@@ -139,7 +139,7 @@ def summary_tags(
     """Tags of the Tag vocabulary found in a summary, ranked like graph.tags (count x idf)."""
     # `words` (every word of every tag) can be passed in precomputed; it is the slow part.
     words = words if words is not None else {word for tag in tag_counts for word in tag.split()}
-    clauses = _clauses(summary)
+    clauses = summary_clauses(summary)
     # Plurals fold when the singular is a vocabulary word (ingest used the whole corpus).
     singular_of = {
         token: token[:-1]
@@ -147,7 +147,7 @@ def summary_tags(
         for token in tokens
         if token.endswith("s") and token[:-1] in words and token not in words
     }
-    terms = _terms(clauses, singular_of)
+    terms = clause_terms(clauses, singular_of)
     scored = sorted(
         (-count * math.log(max(title_count, 2) / max(tag_counts[term], 1)), term)
         for term, count in terms.items()
