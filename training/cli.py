@@ -27,7 +27,7 @@ def _config(settings: Settings, args: argparse.Namespace):
 
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     """Read the graph, train, write and publish the bundle, write embeddings back."""
-    from training.train import run_training
+    from training.jobs.retrain import run_training
 
     ensure_neo4j(settings)
     with open_driver(settings) as driver:
