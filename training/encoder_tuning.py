@@ -91,7 +91,6 @@ def fine_tune_encoder(
     echo: Callable[[str], None] = print,
 ):
     """Fine-tune the GraphSAGE encoder jointly with a head on the audience loss; return the new TitleModel."""
-
     config = config or HeadConfig()
     graph, title_x = parts["graph"], torch.from_numpy(parts["title_x"])
     model = copy.deepcopy(parts["result"].model)
@@ -106,25 +105,11 @@ def fine_tune_encoder(
         config=config,
         epochs=100,
     )
-    head = predictor.head
-    _, side, produced, countries = predictor.head_tensors(HeadInputs(frozen_vectors, table))
-    mean, std = (torch.from_numpy(predictor.title_scaler.mean), torch.from_numpy(predictor.title_scaler.std))
-    positions = torch.tensor([graph.index["title"][title_id] for title_id in split.train.title_ids])
-    targets = head_targets(split.train, training_rows, predictor.hours_scale)
-    optimizer = torch.optim.Adam(
-        list(model.encoder.parameters()) + list(head.parameters()), lr=lr, weight_decay=config.weight_decay
-    )
-    edges, num_nodes = full_edge_index(graph), num_nodes_of(graph)
     started = time.monotonic()
-    for _ in range(epochs):
-        model.train()
-        head.train()
-        states = model.encoder(title_x, edges, num_nodes)["title"][positions]
-        vectors = (nn.functional.normalize(states, dim=1) - mean) / std
-        loss = head_loss(head(vectors, side, produced, countries), targets, config)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    targets = head_targets(split.train, training_rows, predictor.hours_scale)
+    positions = torch.tensor([graph.index["title"][title_id] for title_id in split.train.title_ids])
+    _tune_jointly(model, predictor, HeadInputs(frozen_vectors, table), (title_x, graph, positions), targets,
+                  epochs=epochs, lr=lr, config=config)
     embeddings, layer_states = embed_graph(model, graph, parts["title_x"])
     echo(f"fine-tuned the encoder on the audience loss: {epochs} epochs in {time.monotonic() - started:.1f}s")
     folder.mkdir(parents=True, exist_ok=True)
@@ -141,3 +126,26 @@ def fine_tune_encoder(
         "fine-tuned-without-test",
     )
     return TitleModel.load(folder)
+
+
+def _tune_jointly(model, predictor, inputs: HeadInputs, encoded: tuple, targets: dict, *, epochs: int,
+                  lr: float, config: HeadConfig) -> None:
+    """Train the encoder and the head together on the audience loss; `encoded` is (title features,
+    graph, positions of the training titles)."""
+    title_x, graph, positions = encoded
+    head = predictor.head
+    _, side, produced, countries = predictor.head_tensors(inputs)
+    mean, std = (torch.from_numpy(predictor.title_scaler.mean), torch.from_numpy(predictor.title_scaler.std))
+    optimizer = torch.optim.Adam(
+        list(model.encoder.parameters()) + list(head.parameters()), lr=lr, weight_decay=config.weight_decay
+    )
+    edges, num_nodes = full_edge_index(graph), num_nodes_of(graph)
+    for _ in range(epochs):
+        model.train()
+        head.train()
+        states = model.encoder(title_x, edges, num_nodes)["title"][positions]
+        vectors = (nn.functional.normalize(states, dim=1) - mean) / std
+        loss = head_loss(head(vectors, side, produced, countries), targets, config)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()

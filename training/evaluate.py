@@ -584,6 +584,12 @@ def _fmt(value: float) -> str:
 
 def render_section(results: dict, best: str, inductive: dict, config, commands: str) -> str:
     """The markdown of the embeddings part of docs/evaluation.md."""
+    lines = _link_lines(results, best, config, commands) + _comps_lines(results) + _inductive_lines(inductive)
+    return "\n".join(lines)
+
+
+def _link_lines(results: dict, best: str, config, commands: str) -> list[str]:
+    """How the report was made, and the held-out link prediction table."""
     lines = [
         "## Embeddings",
         "",
@@ -613,7 +619,12 @@ def render_section(results: dict, best: str, inductive: dict, config, commands: 
                 )
                 + " |"
             )
-    lines += [
+    return lines
+
+
+def _comps_lines(results: dict) -> list[str]:
+    """The table of comps scored by chart-country Jaccard."""
+    lines = [
         "",
         LINK_NOTE,
         "",
@@ -633,7 +644,12 @@ def render_section(results: dict, best: str, inductive: dict, config, commands: 
             f"{_fmt(c['genre_only'])} | {_fmt(c['random'])} | {result['train_seconds']:.0f} | "
             f"{result['feature_seconds']:.0f} |"
         )
-    lines += [
+    return lines
+
+
+def _inductive_lines(inductive: dict) -> list[str]:
+    """New titles embedded from metadata alone, and the similarity map."""
+    return [
         "",
         "Text features s is the time to encode every summary; MiniLM's vectors are cached by text "
         f"hash in `{CACHE_NOTE}`, so a rerun reads them in well under a second (the first encoding "
@@ -658,7 +674,6 @@ def render_section(results: dict, best: str, inductive: dict, config, commands: 
         "t-SNE (cosine) of the title embeddings of the default model, coloured by the first matching "
         "genre group; crosses mark well-known titles.",
     ]
-    return "\n".join(lines)
 
 
 def run_evaluation(
@@ -705,7 +720,20 @@ def run_evaluation(
         results, best, inductive, config, "titlegraph evaluate --compare-encoders " + " ".join(encoders)
     )
     write_report(docs_dir / "evaluation.md", section)
-    figures = {
+    figures = _report_figures(results, best, inductive)
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    (settings.reports_dir / "embeddings_evaluation.json").write_text(json.dumps(figures, indent=1))
+    echo(
+        f"evaluate done in {time.monotonic() - started:.0f}s: best encoder {best}, comps Jaccard "
+        f"{results[best]['comps']['graphsage']:.3f} (TF-IDF-kNN {results[best]['comps']['tfidf_knn']:.3f}), "
+        f"inductive top-10 overlap {inductive['overlap_mean']:.3f}; wrote {docs_dir / 'evaluation.md'}"
+    )
+    return figures
+
+
+def _report_figures(results: dict, best: str, inductive: dict) -> dict:
+    """embeddings_evaluation.json: every figure of the report, per encoder."""
+    return {
         "encoders": {
             name: {
                 "link": r["link"],
@@ -718,11 +746,3 @@ def run_evaluation(
         "best": best,
         "inductive": inductive,
     }
-    settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    (settings.reports_dir / "embeddings_evaluation.json").write_text(json.dumps(figures, indent=1))
-    echo(
-        f"evaluate done in {time.monotonic() - started:.0f}s: best encoder {best}, comps Jaccard "
-        f"{results[best]['comps']['graphsage']:.3f} (TF-IDF-kNN {results[best]['comps']['tfidf_knn']:.3f}), "
-        f"inductive top-10 overlap {inductive['overlap_mean']:.3f}; wrote {docs_dir / 'evaluation.md'}"
-    )
-    return figures

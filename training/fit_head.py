@@ -36,12 +36,7 @@ def fit_head(
     started = time.monotonic()
     torch.manual_seed(config.seed)
     train_rows = np.asarray(train_rows, dtype=bool)
-    log_hours = np.log1p(labels.global_hours)
-    complete = labels.complete & train_rows
-    hours_scale = (
-        float(log_hours[complete].mean()) if complete.any() else 0.0,
-        float(max(log_hours[complete].std(), 1e-6)) if complete.any() else 1.0,
-    )
+    hours_scale = _hours_scale(labels, train_rows)
     predictor = AudiencePredictor(
         head=None,
         config=config,
@@ -62,33 +57,9 @@ def fit_head(
     )
     _init_biases(head, labels, train_rows, tensors[2].numpy())
     targets = head_targets(labels, train_rows, hours_scale)
-    optimizer = _optimizer(head, config)
     max_epochs = epochs if epochs is not None else config.epochs
-    best = (-math.inf, 0, None)
-    history = []
-    validation = None
-    if validation_rows is not None:
-        validation_rows = np.asarray(validation_rows, dtype=bool)
-        picked = torch.from_numpy(validation_rows)
-        # The first three tensors are per title; the country vectors are shared.
-        validation = (
-            (*(t[picked] for t in tensors[:3]), tensors[3]),
-            labels.charted[validation_rows],
-            labels.points[validation_rows],
-        )
-    for epoch in range(1, max_epochs + 1):
-        head.train()
-        optimizer.zero_grad()
-        loss = head_loss(head(*tensors), targets, config)
-        loss.backward()
-        optimizer.step()
-        if validation_rows is not None and (epoch % config.eval_every == 0 or epoch == max_epochs):
-            score = _validation_score(head, *validation)
-            history.append({"epoch": epoch, "loss": float(loss.detach()), "validation": score})
-            if score > best[0]:
-                best = (score, epoch, {k: v.detach().clone() for k, v in head.state_dict().items()})
-            elif epoch - best[1] >= config.patience:
-                break
+    validation = None if validation_rows is None else _validation_set(tensors, labels, validation_rows)
+    best, history = _train_epochs(head, tensors, targets, config, max_epochs, validation)
     if best[2] is not None:
         head.load_state_dict(best[2])
     head.eval()
@@ -100,6 +71,52 @@ def fit_head(
         "history": history[-5:],
     }
     return predictor
+
+
+def _hours_scale(labels: AudienceLabels, train_rows: np.ndarray) -> tuple[float, float]:
+    """(mean, std) of log1p global hours over the complete training titles; (0, 1) when none."""
+    log_hours = np.log1p(labels.global_hours)
+    complete = labels.complete & train_rows
+    return (
+        float(log_hours[complete].mean()) if complete.any() else 0.0,
+        float(max(log_hours[complete].std(), 1e-6)) if complete.any() else 1.0,
+    )
+
+
+def _validation_set(tensors: tuple, labels: AudienceLabels, validation_rows: np.ndarray) -> tuple:
+    """The head's inputs, chart flags and chart points of the validation titles."""
+    validation_rows = np.asarray(validation_rows, dtype=bool)
+    picked = torch.from_numpy(validation_rows)
+    # The first three tensors are per title; the country vectors are shared.
+    return (
+        (*(t[picked] for t in tensors[:3]), tensors[3]),
+        labels.charted[validation_rows],
+        labels.points[validation_rows],
+    )
+
+
+def _train_epochs(
+    head: AudienceHead, tensors: tuple, targets: dict, config: HeadConfig, max_epochs: int, validation
+) -> tuple[tuple, list[dict]]:
+    """Full-batch epochs; with a validation set, early stopping. Returns (best score, its epoch,
+    its weights or None) and the validation history."""
+    optimizer = _optimizer(head, config)
+    best = (-math.inf, 0, None)
+    history = []
+    for epoch in range(1, max_epochs + 1):
+        head.train()
+        optimizer.zero_grad()
+        loss = head_loss(head(*tensors), targets, config)
+        loss.backward()
+        optimizer.step()
+        if validation is not None and (epoch % config.eval_every == 0 or epoch == max_epochs):
+            score = _validation_score(head, *validation)
+            history.append({"epoch": epoch, "loss": float(loss.detach()), "validation": score})
+            if score > best[0]:
+                best = (score, epoch, {k: v.detach().clone() for k, v in head.state_dict().items()})
+            elif epoch - best[1] >= config.patience:
+                break
+    return best, history
 
 
 def _validation_score(head: AudienceHead, tensors: tuple, charted: np.ndarray, points: np.ndarray) -> float:

@@ -200,31 +200,8 @@ def train_model(
                 negatives=config.negatives, optimizer=optimizer))
             bar.set_postfix(loss=f"{losses[-1]:.4f}")
             continue
-        pairs = {}
-        for edge_type in supervised:
-            pairs[("pos",) + edge_type] = targets[edge_type]
-            pairs[("neg",) + edge_type] = _negatives(
-                edge_type, targets[edge_type], config.negatives, num_nodes, generator
-            )
-        states = model.encoder(features, messages, num_nodes)
-        # Mean over edge types: genre (61 nodes) and country edges weigh as much as tags.
-        loss = torch.stack(
-            [
-                link_loss(
-                    model.decoder(
-                        states[et[0]][pairs[("pos",) + et][0]], states[et[2]][pairs[("pos",) + et][1]]
-                    ),
-                    model.decoder(
-                        states[et[0]][pairs[("neg",) + et][0]], states[et[2]][pairs[("neg",) + et][1]]
-                    ),
-                )
-                for et in supervised
-            ]
-        ).mean()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.detach().item())
+        losses.append(_full_batch_step(model, features, num_nodes, messages,
+                                       {et: targets[et] for et in supervised}, config, generator, optimizer))
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
     bar.close()
     seconds = time.monotonic() - started
@@ -236,6 +213,30 @@ def train_model(
         losses=losses,
         seconds=seconds,
     )
+
+
+def _full_batch_step(model: LinkPredictor, features: torch.Tensor, num_nodes: dict[str, int], messages: dict,
+                     targets: dict, config: TrainConfig, generator: torch.Generator, optimizer) -> float:
+    """One full-batch epoch: positive target edges against sampled negatives; returns the loss."""
+    pairs = {}
+    for edge_type, positives in targets.items():
+        pairs[("pos",) + edge_type] = positives
+        pairs[("neg",) + edge_type] = _negatives(edge_type, positives, config.negatives, num_nodes, generator)
+    states = model.encoder(features, messages, num_nodes)
+    # Mean over edge types: genre (61 nodes) and country edges weigh as much as tags.
+    loss = torch.stack(
+        [
+            link_loss(
+                model.decoder(states[et[0]][pairs[("pos",) + et][0]], states[et[2]][pairs[("pos",) + et][1]]),
+                model.decoder(states[et[0]][pairs[("neg",) + et][0]], states[et[2]][pairs[("neg",) + et][1]]),
+            )
+            for et in targets
+        ]
+    ).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.detach().item()
 
 
 @torch.no_grad()

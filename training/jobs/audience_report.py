@@ -58,8 +58,42 @@ def render_audience_section(
     extra: dict,
 ) -> str:
     """Markdown of the audience part of docs/evaluation.md."""
+    lines = _setup_lines(split)
+    for result in results:
+        s = result.scores
+        bold = "**" if result is model else ""
+        ece = expected_calibration_error(result.p_chart, split.test.charted)
+        lines.append(
+            f"| {bold}{result.name}{bold} | {s.mean_auc} | {s.mean_ap} | {s.ndcg10} | "
+            f"{s.spearman_weeks} | {ece:.3f} | {result.notes} |"
+        )
+    lines += [
+        "",
+        f"Selected on validation: **{model.name}**. Paired bootstrap differences (same resampled test",
+        "titles for both sides; an interval above 0 means better):",
+        "",
+    ]
+    for comparison in comparisons:
+        label = "NDCG@10" if comparison["metric"] == "ndcg10" else "mean ROC-AUC"
+        lines.append(f"- {comparison['model']}, {label}: {comparison['delta']} vs {comparison['against']}")
+    for key, value in extra.get("bullets", {}).items():
+        lines.append(f"- {key}: {value}")
+    lines += [
+        "",
+        f"![calibration]({figures['calibration']})",
+        "",
+        f"![per-region ROC-AUC]({figures['regions']})",
+        "",
+    ]
+    lines += extra.get("notes", [])
+    lines += ["", *INVESTIGATION]
+    return "\n".join(lines)
+
+
+def _setup_lines(split) -> list[str]:
+    """The report's labels, time split and metric definitions, with the split's own counts."""
     train, test = split.train.summary(), split.test.summary()
-    lines = [
+    return [
         "## Audience by country (issue 4)",
         "",
         "Produced by `titlegraph evaluate` (training.jobs.evaluate_audience.run_audience_evaluation).",
@@ -103,35 +137,6 @@ def render_audience_section(
         "| method | mean ROC-AUC | mean AP | NDCG@10 | Spearman weeks | ECE | notes |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for result in results:
-        s = result.scores
-        bold = "**" if result is model else ""
-        ece = expected_calibration_error(result.p_chart, split.test.charted)
-        lines.append(
-            f"| {bold}{result.name}{bold} | {s.mean_auc} | {s.mean_ap} | {s.ndcg10} | "
-            f"{s.spearman_weeks} | {ece:.3f} | {result.notes} |"
-        )
-    lines += [
-        "",
-        f"Selected on validation: **{model.name}**. Paired bootstrap differences (same resampled test",
-        "titles for both sides; an interval above 0 means better):",
-        "",
-    ]
-    for comparison in comparisons:
-        label = "NDCG@10" if comparison["metric"] == "ndcg10" else "mean ROC-AUC"
-        lines.append(f"- {comparison['model']}, {label}: {comparison['delta']} vs {comparison['against']}")
-    for key, value in extra.get("bullets", {}).items():
-        lines.append(f"- {key}: {value}")
-    lines += [
-        "",
-        f"![calibration]({figures['calibration']})",
-        "",
-        f"![per-region ROC-AUC]({figures['regions']})",
-        "",
-    ]
-    lines += extra.get("notes", [])
-    lines += ["", *INVESTIGATION]
-    return "\n".join(lines)
 
 
 # Fixed text of the report: how the head was chosen (validation only; the test split was scored

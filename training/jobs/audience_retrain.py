@@ -13,7 +13,7 @@ from graph import audience as graph_audience
 from training.audience_model import AudiencePredictor, HeadConfig, HeadInputs, make_comps
 from training.audience_spaces import metadata_table, space_from_model
 from training.fit_head import select_and_refit
-from training.labels import build_labels
+from training.labels import AudienceLabels, build_labels
 from training.predictor import TitleModel, head_dir
 from training.split import VALIDATION_FRACTION, validation_rows
 from training.viewing import BUNDLE_DIR as VIEWING_DIR
@@ -46,18 +46,7 @@ def train_audience(
     started = time.monotonic()
     model = TitleModel.load(model_dir)
     database = settings.neo4j_database
-    countries = [iso2 for iso2, _ in graph_audience.chart_countries(driver, database=database)]
-    records = [
-        r
-        for r in graph_audience.chart_records(driver, database=database)
-        if r.title_id in model.index["title"]
-    ]
-    labels = build_labels(records, countries)
-    if len(labels.title_ids) < 20:
-        raise NotEnoughLabels(
-            f"only {len(labels.title_ids)} labelled titles launched in the chart window; the "
-            "audience head needs chart history (run `titlegraph ingest` on the full data)"
-        )
+    countries, records, labels = _chart_labels(driver, model, database)
     metadata = graph_audience.title_metadata(driver, model.title_ids, database=database)
     space = space_from_model(model, metadata, countries, "GraphSAGE")
     validation = validation_rows(labels, VALIDATION_FRACTION)
@@ -92,6 +81,24 @@ def train_audience(
         f"spread {viewing.metrics['spread']}); saved in {head_dir(model_dir).parent}"
     )
     return predictor.metrics
+
+
+def _chart_labels(driver, model, database: str | None) -> tuple[list[str], list, AudienceLabels]:
+    """Chart countries, chart records of the model's titles and their labels; too few labelled
+    titles raise NotEnoughLabels."""
+    countries = [iso2 for iso2, _ in graph_audience.chart_countries(driver, database=database)]
+    records = [
+        r
+        for r in graph_audience.chart_records(driver, database=database)
+        if r.title_id in model.index["title"]
+    ]
+    labels = build_labels(records, countries)
+    if len(labels.title_ids) < 20:
+        raise NotEnoughLabels(
+            f"only {len(labels.title_ids)} labelled titles launched in the chart window; the "
+            "audience head needs chart history (run `titlegraph ingest` on the full data)"
+        )
+    return countries, records, labels
 
 
 def predict_catalog(

@@ -78,24 +78,8 @@ def evaluate_methods(
         results.append(scored(baseline.name, *baseline.predict(test_table), notes="baseline"))
     candidates = [EmbeddingSpace("TF-IDF (no graph)", None, None, None)] + list(spaces)
     for space in candidates:
-        variants = [False] if space.known is None else [False, True]
-        best = None
-        for inductive_train in variants:
-            started = time.monotonic()
-            if space.known is None:
-                predictor, encode = tfidf_head_for_split(split, metadata)
-                test_inputs = HeadInputs(encode(test_table), test_table)
-            else:
-                predictor, test_inputs = fit_space_head(
-                    space, split, metadata, inductive_train=inductive_train
-                )
-            seconds = time.monotonic() - started
-            label = f"head on {space.name}" + (", trained on re-embedded titles" if inductive_train else "")
-            validation = predictor.metrics["validation_score"]
-            echo(f"{label}: validation {validation:.4f}, {seconds:.1f}s")
-            if best is None or validation > best[0]:
-                best = (validation, label, predictor, test_inputs, seconds)
-        validation, label, predictor, test_inputs, seconds = best
+        validation, label, predictor, test_inputs, seconds = _best_variant(space, split, metadata, test_table,
+                                                                           echo)
         p_chart, weeks, hours = predictor.predict(test_inputs)
         results.append(
             scored(
@@ -111,6 +95,30 @@ def evaluate_methods(
     if spaces:
         results += _ablations(spaces[0], split, metadata, test_table, scored, echo)
     return results
+
+
+def _best_variant(space: EmbeddingSpace, split, metadata: dict[str, dict], test_table: TitleTable,
+                  echo: Callable[[str], None]) -> tuple:
+    """The head in `space` trained on pretrained or re-embedded training vectors, whichever scores
+    better on validation: (validation, label, predictor, test inputs, seconds)."""
+    variants = [False] if space.known is None else [False, True]
+    best = None
+    for inductive_train in variants:
+        started = time.monotonic()
+        if space.known is None:
+            predictor, encode = tfidf_head_for_split(split, metadata)
+            test_inputs = HeadInputs(encode(test_table), test_table)
+        else:
+            predictor, test_inputs = fit_space_head(
+                space, split, metadata, inductive_train=inductive_train
+            )
+        seconds = time.monotonic() - started
+        label = f"head on {space.name}" + (", trained on re-embedded titles" if inductive_train else "")
+        validation = predictor.metrics["validation_score"]
+        echo(f"{label}: validation {validation:.4f}, {seconds:.1f}s")
+        if best is None or validation > best[0]:
+            best = (validation, label, predictor, test_inputs, seconds)
+    return best
 
 
 def _ablations(
@@ -198,18 +206,7 @@ def run_audience_evaluation(
     """
     started = time.monotonic()
     docs_dir = docs_dir or PROJECT_ROOT / "docs"
-    database = settings.neo4j_database
-    records = graph_audience.chart_records(driver, database=database)
-    countries = [iso2 for iso2, _ in graph_audience.chart_countries(driver, database=database)]
-    metadata = graph_audience.title_metadata(
-        driver, graph_audience.metadata_title_ids(driver, database=database), database=database
-    )
-    split = time_split(records, countries, cutoff or DEFAULT_CUTOFF)
-    echo(
-        f"time split at {split.cutoff}: {len(split.train.title_ids)} training titles, "
-        f"{len(split.test.title_ids)} test titles, "
-        f"{len(split.pretrain_exclude_ids)} excluded from pretraining"
-    )
+    records, countries, metadata, split = _read_split(driver, settings.neo4j_database, cutoff, echo)
     spaces = space_factory(split, metadata, countries) if space_factory else []
     if spaces:
         run_viewing_evaluation(records, countries, metadata, spaces[0], docs_dir, settings.reports_dir,
@@ -221,32 +218,10 @@ def run_audience_evaluation(
     comparisons = [
         c for head in graph_heads for c in compare_to_best_baseline(head, results, split, samples=samples)
     ]
-    test = split.test
-    curves = {
-        r.name: (r.p_chart, test.charted)
-        for r in results
-        if r is model or r.name in ("country prior", "comps average (TF-IDF kNN)")
-    }
     best_auc = _best_baseline(results, "mean_auc")
-    rows = region_table(
-        per_country_auc(model.p_chart, test.charted),
-        per_country_auc(best_auc.p_chart, test.charted),
-        countries,
-        dict(REGION_OF),
-        test.charted.sum(axis=0),
-    )
-    figures = {"calibration": "audience_calibration.png", "regions": "audience_regions.png"}
-    plot_calibration(curves, docs_dir / figures["calibration"])
-    plot_regions(rows, docs_dir / figures["regions"], model.name, best_auc.name)
-    hours_note = []
-    if model.hours is not None:
-        complete = test.complete
-        rho = weeks_spearman(model.hours[complete][:, None], test.global_hours[complete][:, None])
-        hours_note = [
-            f"Global hours (complete test titles, n={int(complete.sum())}): Spearman of predicted vs "
-            f"observed hours on the global top 10 = {rho:.3f}."
-        ]
-    section = render_audience_section(split, results, model, comparisons, figures, {"notes": hours_note})
+    figures, rows = _draw_figures(results, model, best_auc, split.test, countries, docs_dir)
+    notes = _hours_note(model, split.test)
+    section = render_audience_section(split, results, model, comparisons, figures, {"notes": notes})
     write_audience_section(docs_dir / "evaluation.md", section)
     summary = {
         "split": split.summary(),
@@ -264,6 +239,54 @@ def run_audience_evaluation(
         f"mean ROC-AUC {model.scores.mean_auc}; report in {docs_dir / 'evaluation.md'}"
     )
     return summary
+
+
+def _read_split(driver, database: str | None, cutoff, echo: Callable[[str], None]) -> tuple:
+    """Chart records, chart countries, title metadata and the time split at `cutoff`."""
+    records = graph_audience.chart_records(driver, database=database)
+    countries = [iso2 for iso2, _ in graph_audience.chart_countries(driver, database=database)]
+    metadata = graph_audience.title_metadata(
+        driver, graph_audience.metadata_title_ids(driver, database=database), database=database
+    )
+    split = time_split(records, countries, cutoff or DEFAULT_CUTOFF)
+    echo(
+        f"time split at {split.cutoff}: {len(split.train.title_ids)} training titles, "
+        f"{len(split.test.title_ids)} test titles, "
+        f"{len(split.pretrain_exclude_ids)} excluded from pretraining"
+    )
+    return records, countries, metadata, split
+
+
+def _draw_figures(results, model: MethodResult, best_auc: MethodResult, test, countries, docs_dir: Path):
+    """The calibration and per-region pictures; returns their file names and the region rows."""
+    curves = {
+        r.name: (r.p_chart, test.charted)
+        for r in results
+        if r is model or r.name in ("country prior", "comps average (TF-IDF kNN)")
+    }
+    rows = region_table(
+        per_country_auc(model.p_chart, test.charted),
+        per_country_auc(best_auc.p_chart, test.charted),
+        countries,
+        dict(REGION_OF),
+        test.charted.sum(axis=0),
+    )
+    figures = {"calibration": "audience_calibration.png", "regions": "audience_regions.png"}
+    plot_calibration(curves, docs_dir / figures["calibration"])
+    plot_regions(rows, docs_dir / figures["regions"], model.name, best_auc.name)
+    return figures, rows
+
+
+def _hours_note(model: MethodResult, test) -> list[str]:
+    """The report line on global hours, when the selected head predicts them."""
+    if model.hours is None:
+        return []
+    complete = test.complete
+    rho = weeks_spearman(model.hours[complete][:, None], test.global_hours[complete][:, None])
+    return [
+        f"Global hours (complete test titles, n={int(complete.sum())}): Spearman of predicted vs "
+        f"observed hours on the global top 10 = {rho:.3f}."
+    ]
 
 
 def graph_space_factory(

@@ -64,19 +64,50 @@ def run_training(
 ) -> Path:
     """Read the graph, train, evaluate comps, write and publish the bundle, write back; return its folder."""
     started = time.monotonic()
-    database = settings.neo4j_database
-    with tqdm(desc="read graph", unit="title", disable=not progress, mininterval=1.0) as bar:
-        snapshot = read_snapshot(driver, database=database, on_batch=bar.update,
-                                 catalog=settings.pretrain_catalog)
-    if not snapshot.titles:
-        raise RuntimeError("the graph holds no titles with metadata; run `titlegraph ingest` first")
+    snapshot = _read_graph(settings, driver, progress)
     graph = build_graph(snapshot, min_person_titles=config.min_person_titles)
     featurizer, title_x = fit_features(graph, config, settings.cache_dir)
     result = train_model(graph, title_x, config, progress=progress)
     models_dir = settings.models_path
     models_dir.mkdir(parents=True, exist_ok=True)
     version = registry.unique_version(models_dir, graph.data_hash)
-    metrics = {
+    metrics = _training_metrics(driver, settings.neo4j_database, graph, result, config)
+    content = build_content(graph.titles, settings.cache_dir, echo=echo)
+    metrics["tagging"] = content.tag_metrics
+    staging = stage_bundle(models_dir, version, snapshot, graph, config, featurizer, title_x, result,
+                           metrics)
+    content.model.layout = build_layout(content.model.index, seed=config.seed)  # the map of GET /v1/map
+    content.model.save(staging / CONTENT_FOLDER)
+    # The audience head goes into the staging bundle, so `current` never lacks it.
+    has_audience = _train_audience_head(driver, staging, settings, echo)
+    version_dir = registry.finalize(staging, models_dir, version)
+    written = {}
+    if write_back:
+        written = _write_back(driver, settings, version, graph, result, content.model, config.comps_k,
+                              progress=progress, echo=echo)
+        if has_audience:
+            write_audience_back(driver, version_dir, settings, progress=progress, echo=echo)
+    # `current` moves last, so a run killed before the write-back's flip leaves the previous model
+    # in force beside its own comps and audiences (tests/reliability/test_retrain_under_load.py).
+    registry.publish(models_dir, version_dir)
+    seconds = time.monotonic() - started
+    echo(_done_line(seconds, version, version_dir, graph, config, result, metrics, written))
+    return version_dir
+
+
+def _read_graph(settings, driver, progress: bool):
+    """The graph snapshot the model trains on; an empty graph says to ingest first."""
+    with tqdm(desc="read graph", unit="title", disable=not progress, mininterval=1.0) as bar:
+        snapshot = read_snapshot(driver, database=settings.neo4j_database, on_batch=bar.update,
+                                 catalog=settings.pretrain_catalog)
+    if not snapshot.titles:
+        raise RuntimeError("the graph holds no titles with metadata; run `titlegraph ingest` first")
+    return snapshot
+
+
+def _training_metrics(driver, database: str | None, graph, result, config: TrainConfig) -> dict:
+    """metrics.json of the bundle: training losses and time, graph sizes, comps chart Jaccard."""
+    return {
         "train_seconds": round(result.seconds, 1),
         "epochs": config.epochs,
         "loss_first": result.losses[0],
@@ -96,53 +127,53 @@ def run_training(
             config.seed,
         ),
     }
-    content = build_content(graph.titles, settings.cache_dir, echo=echo)
-    metrics["tagging"] = content.tag_metrics
-    staging = stage_bundle(models_dir, version, snapshot, graph, config, featurizer, title_x, result,
-                           metrics)
-    content.model.layout = build_layout(content.model.index, seed=config.seed)  # the map of GET /v1/map
-    content.model.save(staging / CONTENT_FOLDER)
-    # The audience head goes into the staging bundle, so `current` never lacks it.
+
+
+def _train_audience_head(driver, staging: Path, settings, echo: Callable[[str], None]) -> bool:
+    """Fit the audience head into the staging bundle; False when the graph has too little chart history."""
     try:
         train_audience(driver, staging, settings, echo=echo)
-        has_audience = True
+        return True
     except NotEnoughLabels as reason:
         # A graph without chart history (a tiny test graph, a catalog without charts) still
         # gets embeddings; the service reports that no audience model is loaded.
         echo(f"audience head skipped: {reason}")
-        has_audience = False
-    version_dir = registry.finalize(staging, models_dir, version)
-    written = {}
-    if write_back:
-        # Audience comps are Netflix titles: the only ones whose audience the charts show.
-        nearest = top_k_comps(graph.title_ids, result.title_embeddings, config.comps_k,
-                              candidates=content.model.index.on_netflix)
-        comps = explained_audience_comps(content.model, graph.title_ids, nearest)
-        echo(f"content comps of {len(graph.title_ids):,} titles among Netflix's titles and all services'")
-        content_comps = {scope: content.model.comps_of_all(k, scope=scope)
-                         for scope, k in CONTENT_COMPS_K.items()}
-        with tqdm(
-            total=len(comps), desc="write back", unit="title", disable=not progress, mininterval=1.0
-        ) as bar:
-            written = write_embeddings(
-                driver,
-                version,
-                graph.title_ids,
-                result.title_embeddings,
-                comps,
-                content_comps=content_comps,
-                database=database,
-                progress=bar.update,
-            )
-        write_tags_and_country_stats(driver, content.model, settings, echo=echo)
-        if has_audience:
-            write_audience_back(driver, version_dir, settings, progress=progress, echo=echo)
-    # `current` moves last, so a run killed before the write-back's flip leaves the previous model
-    # in force beside its own comps and audiences (tests/reliability/test_retrain_under_load.py).
-    registry.publish(models_dir, version_dir)
+        return False
+
+
+def _write_back(driver, settings, version: str, graph, result, content_model: ContentModel, comps_k: int, *,
+                progress: bool, echo: Callable[[str], None]) -> dict:
+    """Embeddings, audience and content comps, vocabulary tags and country stats into Neo4j."""
+    # Audience comps are Netflix titles: the only ones whose audience the charts show.
+    nearest = top_k_comps(graph.title_ids, result.title_embeddings, comps_k,
+                          candidates=content_model.index.on_netflix)
+    comps = explained_audience_comps(content_model, graph.title_ids, nearest)
+    echo(f"content comps of {len(graph.title_ids):,} titles among Netflix's titles and all services'")
+    content_comps = {scope: content_model.comps_of_all(k, scope=scope)
+                     for scope, k in CONTENT_COMPS_K.items()}
+    with tqdm(
+        total=len(comps), desc="write back", unit="title", disable=not progress, mininterval=1.0
+    ) as bar:
+        written = write_embeddings(
+            driver,
+            version,
+            graph.title_ids,
+            result.title_embeddings,
+            comps,
+            content_comps=content_comps,
+            database=settings.neo4j_database,
+            progress=bar.update,
+        )
+    write_tags_and_country_stats(driver, content_model, settings, echo=echo)
+    return written
+
+
+def _done_line(seconds: float, version: str, version_dir: Path, graph, config: TrainConfig, result,
+               metrics: dict, written: dict) -> str:
+    """The closing line of `titlegraph train`."""
     jaccard = metrics["comps_chart_jaccard"]
-    echo(
-        f"train done in {time.monotonic() - started:.1f}s: version {version}, "
+    return (
+        f"train done in {seconds:.1f}s: version {version}, "
         f"{len(graph.title_ids):,} titles, {config.epochs} epochs in {result.seconds:.1f}s, "
         f"loss {result.losses[0]:.3f} -> {result.losses[-1]:.3f}"
         + (
@@ -153,4 +184,3 @@ def run_training(
         + (f", {written['published']:,} embeddings and SIMILAR_TO written" if written else "")
         + f"; current -> {version_dir}"
     )
-    return version_dir
