@@ -8,15 +8,41 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 import neo4j
 from tqdm import tqdm
 
 from graph import queries
-from training.labels import WINDOW_START, TitleChartRecord, week_of
 
 WRITE_BATCH_TITLES = 500
 DELETE_BATCH_SIZE = 10_000
+# The chart weeks in the data (Sunday week endings); training.labels counts weeks inside them.
+WINDOW_START = dt.date(2021, 7, 4)
+WINDOW_END = dt.date(2021, 12, 26)
+
+
+@dataclass(frozen=True)
+class TitleChartRecord:
+    """What the graph knows about one title's launch and chart history.
+
+    Args:
+        title_id: the Title id.
+        kind: 'movie' or 'show'.
+        chart_only: True for titles known only from the charts (no metadata, never labelled).
+        date_added: Netflix date_added, or None (JustWatch-only titles have none).
+        charts: per country ISO2, the (week, rank) pairs of its top-10 entries. Default empty.
+        global_weeks: (week, hours viewed or None) pairs of the global top 10. Default empty.
+        global_list: its global top-10 list ("Films (English)", ...), or None if never on one.
+    """
+
+    title_id: str
+    kind: str
+    chart_only: bool = False
+    date_added: dt.date | None = None
+    charts: dict[str, list[tuple[dt.date, int]]] = field(default_factory=dict)
+    global_weeks: list[tuple[dt.date, int | None]] = field(default_factory=list)
+    global_list: str | None = None
 
 
 def _date(value) -> dt.date | None:
@@ -35,8 +61,8 @@ def chart_countries(driver: neo4j.Driver, *, database: str | None = None) -> lis
 
 def chart_records(driver: neo4j.Driver, *, database: str | None = None) -> list[TitleChartRecord]:
     """Launch and chart history of every title that charted or was added from the window on."""
-    # A title added in the week ending on the first chart week belongs to that week.
-    added_since = (week_of(WINDOW_START) - dt.timedelta(days=6)).isoformat()
+    # A title added in the week ending on the first chart week belongs to that week: from its Monday.
+    added_since = (WINDOW_START - dt.timedelta(days=WINDOW_START.weekday())).isoformat()
     records, _, _ = driver.execute_query(
         queries.AUDIENCE_CHART_RECORDS, added_since=added_since, routing_="r", database_=database
     )
@@ -79,16 +105,6 @@ def metadata_title_ids(driver: neo4j.Driver, *, database: str | None = None) -> 
         queries.AUDIENCE_METADATA_TITLE_IDS, routing_="r", database_=database
     )
     return [record["id"] for record in records]
-
-
-def title_names(
-    driver: neo4j.Driver, title_ids: Sequence[str], *, database: str | None = None
-) -> dict[str, dict]:
-    """Title, kind and year by id (for explanations)."""
-    records, _, _ = driver.execute_query(
-        queries.AUDIENCE_TITLE_NAMES, ids=list(title_ids), routing_="r", database_=database
-    )
-    return {record["id"]: record.data() for record in records}
 
 
 def write_predicted_audience(

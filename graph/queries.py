@@ -27,8 +27,6 @@ SCHEMA = [
 ]
 
 AWAIT_INDEXES = "CALL db.awaitIndexes($timeout_seconds)"
-SHOW_CONSTRAINTS = "SHOW CONSTRAINTS YIELD name RETURN collect(name) AS names"
-SHOW_INDEXES = "SHOW INDEXES YIELD name, type, state RETURN name, type, state"
 
 # --- ingest (batched UNWIND writes) -----------------------------------------------------------
 MERGE_COUNTRIES = _q("""
@@ -365,12 +363,6 @@ AUDIENCE_TITLE_METADATA = _q("""
 
 AUDIENCE_METADATA_TITLE_IDS = _q("""
     MATCH (t:Title) WHERE NOT coalesce(t.chart_only, false) RETURN t.id AS id ORDER BY id
-""")
-
-AUDIENCE_TITLE_NAMES = _q("""
-    UNWIND $ids AS id
-    MATCH (t:Title {id: id})
-    RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year
 """)
 
 # One batch of a model version's predictions; MERGE keyed by version so a rerun is idempotent.

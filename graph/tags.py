@@ -63,7 +63,7 @@ def title_summaries(titles: Iterable[Title]) -> dict[str, str]:
     }
 
 
-def _clauses(summary: str) -> list[list[str]]:
+def summary_clauses(summary: str) -> list[list[str]]:
     """Split a summary into clauses of normalized tokens."""
     return [
         tokens
@@ -102,7 +102,7 @@ def _kept(token: str, folded: str) -> bool:
     )
 
 
-def _terms(clauses: list[list[str]], singular_of: dict[str, str]) -> Counter[str]:
+def clause_terms(clauses: list[list[str]], singular_of: dict[str, str]) -> Counter[str]:
     """Count the unigram and bigram terms of one summary."""
     terms: Counter[str] = Counter()
     for tokens in clauses:
@@ -128,11 +128,11 @@ def extract_tags(
     per_title: int = 8,
 ) -> dict[str, list[str]]:
     """Return up to per_title TF-IDF tags for each title id (method in the module docstring)."""
-    clauses_by_id = {title_id: _clauses(summary) for title_id, summary in summaries.items()}
+    clauses_by_id = {title_id: summary_clauses(summary) for title_id, summary in summaries.items()}
     vocabulary = {token for clauses in clauses_by_id.values() for tokens in clauses for token in tokens}
     singular_of = _fold_plurals(vocabulary)
     terms_by_id = {
-        title_id: _terms(clauses, singular_of) for title_id, clauses in clauses_by_id.items()
+        title_id: clause_terms(clauses, singular_of) for title_id, clauses in clauses_by_id.items()
     }
     title_count = len(summaries)
     titles_per_term = Counter(term for terms in terms_by_id.values() for term in terms)

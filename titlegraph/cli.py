@@ -17,13 +17,13 @@ from titlegraph.config import Settings, load_settings
 AREAS = ["training.cli", "service.cli"]
 
 
-def _driver(settings: Settings):
+def open_driver(settings: Settings):
     from graph.driver import create_driver
 
     return create_driver(settings)
 
 
-def _ensure_neo4j(settings: Settings) -> None:
+def ensure_neo4j(settings: Settings) -> None:
     """Start the project's Neo4j unless NEO4J_URI points elsewhere."""
     if settings.manages_neo4j:
         from graph import server
@@ -56,8 +56,8 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     from graph.ingest import ingest
 
     data_dir = Path(args.data).resolve() if args.data else settings.data_dir
-    _ensure_neo4j(settings)
-    with _driver(settings) as driver:
+    ensure_neo4j(settings)
+    with open_driver(settings) as driver:
         ingest(driver, data_dir, settings.reports_dir, database=settings.neo4j_database,
                progress=not args.quiet, batch_size=settings.ingest_batch_size,
                affinity_min_support=settings.affinity_min_support)
@@ -67,8 +67,8 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_country_stats(settings: Settings, args: argparse.Namespace) -> int:
     from graph.country_stats import refresh_country_stats
 
-    _ensure_neo4j(settings)
-    with _driver(settings) as driver:
+    ensure_neo4j(settings)
+    with open_driver(settings) as driver:
         refresh_country_stats(driver, min_support=settings.affinity_min_support,
                               database=settings.neo4j_database)
     return 0

@@ -10,7 +10,7 @@ metadata, a [titles, countries] matrix of p(chart) and one of expected weeks in 
   titles chart at home), then the country prior.
 - `CompsAverage`: mean audience of the k TF-IDF nearest training titles (summary, genres,
   production countries as text), weighted by cosine.
-The head on TF-IDF features (no graph) is `training.audience` with `tfidf_title_vectors`.
+The head on TF-IDF features (no graph) is `training.fit_head.tfidf_head_for_split` with `tfidf_title_vectors`.
 """
 
 from __future__ import annotations

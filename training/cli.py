@@ -1,10 +1,15 @@
-"""Sub-commands of the training area: `titlegraph train` and `titlegraph evaluate`."""
+"""Sub-commands of the training area: `titlegraph train` and `titlegraph evaluate`.
+
+The parser imports this module for every command, so each handler imports its training modules
+itself: `titlegraph neo4j status` or `serve` must not pay for torch.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from titlegraph.cli import ensure_neo4j, open_driver
 from titlegraph.config import PROJECT_ROOT, Settings
 from training.audience_map import DEFAULT_TITLES
 
@@ -22,11 +27,10 @@ def _config(settings: Settings, args: argparse.Namespace):
 
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     """Read the graph, train, write and publish the bundle, write embeddings back."""
-    from titlegraph.cli import _driver, _ensure_neo4j
-    from training.train import run_training
+    from training.jobs.retrain import run_training
 
-    _ensure_neo4j(settings)
-    with _driver(settings) as driver:
+    ensure_neo4j(settings)
+    with open_driver(settings) as driver:
         run_training(
             settings,
             driver,
@@ -39,12 +43,11 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     """Regenerate the embeddings part of docs/evaluation.md and docs/similarity_map.png."""
-    from titlegraph.cli import _driver, _ensure_neo4j
     from training.evaluate import run_evaluation
 
-    _ensure_neo4j(settings)
+    ensure_neo4j(settings)
     docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
-    with _driver(settings) as driver:
+    with open_driver(settings) as driver:
         run_evaluation(
             settings,
             driver,
@@ -53,7 +56,7 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
             encoders=args.compare_encoders,
             progress=not args.quiet,
         )
-        from training.audience import evaluate_audience
+        from training.jobs.evaluate_audience import evaluate_audience
 
         evaluate_audience(settings, driver, docs_dir=docs, progress=not args.quiet)
     return 0
@@ -77,15 +80,14 @@ def _current_model(settings: Settings, part: str, name: str):
 def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
     """Measure content comps against baselines (docs/evaluation.md, `comps` section); draw the
     content map (docs/content_map.png)."""
-    from titlegraph.cli import _driver, _ensure_neo4j
     from training.content_map import render_map
     from training.data import read_snapshot
     from training.evaluate_comps import run_comps_evaluation
     from training.layout import build_layout
 
     model = _current_model(settings, "content", "content comps model")
-    _ensure_neo4j(settings)
-    with _driver(settings) as driver:
+    ensure_neo4j(settings)
+    with open_driver(settings) as driver:
         snapshot = read_snapshot(driver, database=settings.neo4j_database)
     summaries = {row.id: row.summary for row in snapshot.titles}
     docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
@@ -99,16 +101,16 @@ def cmd_evaluate_comps(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_evaluate_viewing(settings: Settings, args: argparse.Namespace) -> int:
     """The viewing forecast on the time split (docs/evaluation.md, `viewing` section)."""
     from graph import audience as graph_audience
-    from titlegraph.cli import _driver, _ensure_neo4j
-    from training.audience import graph_space_factory, space_from_model
+    from training.audience_spaces import space_from_model
+    from training.jobs.evaluate_audience import graph_space_factory
     from training.predictor import TitleModel
     from training.split import DEFAULT_CUTOFF, time_split
     from training.viewing_report import run_viewing_evaluation
 
-    _ensure_neo4j(settings)
+    ensure_neo4j(settings)
     docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
     work_dir = settings.home / "audience-eval"
-    with _driver(settings) as driver:
+    with open_driver(settings) as driver:
         database = settings.neo4j_database
         records = graph_audience.chart_records(driver, database=database)
         countries = [iso2 for iso2, _ in graph_audience.chart_countries(driver, database=database)]
@@ -131,7 +133,6 @@ def cmd_evaluate_viewing(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_audience_maps(settings: Settings, args: argparse.Namespace) -> int:
     """Draw docs/audience_maps.png: the current model's expected audience of well-known titles on
     world maps; with --regions-from, also docs/audience_regions.png from a saved evaluation."""
-    from titlegraph.cli import _driver, _ensure_neo4j
     from training.audience_eval import plot_regions_from_report
     from training.audience_map import render_title_maps
 
@@ -139,8 +140,8 @@ def cmd_audience_maps(settings: Settings, args: argparse.Namespace) -> int:
     if args.regions_from:
         print(f"wrote {plot_regions_from_report(Path(args.regions_from), docs / 'audience_regions.png')}")
     model = _current_model(settings, "audience_head", "audience head")
-    _ensure_neo4j(settings)
-    with _driver(settings) as driver:
+    ensure_neo4j(settings)
+    with open_driver(settings) as driver:
         path = render_title_maps(settings, driver, model, docs / "audience_maps.png", args.titles)
     print(f"wrote {path}")
     return 0

@@ -21,7 +21,6 @@ from torch_geometric.transforms import ToUndirected
 from graph.catalog import NETFLIX
 from graph.embeddings import TitleRow, iter_title_batches, read_vocabularies
 
-NODE_TYPES = ("title", "tag", "genre", "country", "person")
 # (source type, relation, destination type) -> which TitleRow list holds the neighbour keys.
 EDGE_TYPES = {
     ("title", "has_tag", "tag"): "tags",

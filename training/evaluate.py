@@ -1,4 +1,4 @@
-"""Metrics and baselines for the title embeddings (pure functions), and the evaluation report.
+"""Title-embedding metrics and baselines, the embeddings run of `titlegraph evaluate`, its report.
 
 Metrics: ROC-AUC and filtered hits@k of held-out links; mean Jaccard of chart-country sets
 between a title and its comps; overlap of two top-k lists. Baselines: TF-IDF cosine, genre-only
@@ -8,11 +8,25 @@ between its markers and leaves the rest of the file alone.
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import torch
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from graph.embeddings import read_chart_countries
+from training import registry
+from training.data import build_graph, read_snapshot
+from training.features import title_text
+from training.predictor import NewTitle, TitleModel
+from training.train import fit_features, full_edge_index, num_nodes_of, stage_bundle, train_model
 
 MARK_START = "<!-- embeddings:start -->"
 MARK_END = "<!-- embeddings:end -->"
@@ -115,8 +129,6 @@ def knn_comps(
 
 def tfidf_vectors(texts: Sequence[str]) -> np.ndarray:
     """L2-normalised TF-IDF rows (sparse kept dense-free: returned as a scipy CSR matrix)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     return TfidfVectorizer(
         min_df=1, ngram_range=(1, 2), sublinear_tf=True, stop_words="english"
     ).fit_transform(texts)
@@ -349,6 +361,29 @@ def place_labels(
     return offsets  # type: ignore[return-value]
 
 
+def comps_metrics(
+    title_ids: list[str], embeddings: np.ndarray, titles, charts: dict[str, set], k: int = 10, seed: int = 0
+) -> dict:
+    """Chart-country Jaccard of top-k comps among charted titles: model vs TF-IDF, genre, random."""
+    queries = [tid for tid in title_ids if tid in charts]
+    if len(queries) <= k:
+        return {}
+    tfidf = tfidf_vectors([title_text(t.title, t.summary) for t in titles])
+    genres = {t.id: set(t.genres) for t in titles}
+    return {
+        "titles": len(queries),
+        "k": k,
+        "graphsage": comps_jaccard(
+            knn_comps(embeddings, title_ids, queries, queries, k), charts
+        ),
+        "tfidf_knn": comps_jaccard(
+            sparse_knn_comps(tfidf, title_ids, queries, queries, k), charts
+        ),
+        "genre_only": comps_jaccard(genre_comps(genres, queries, queries, k, seed), charts),
+        "random": comps_jaccard(random_comps(queries, queries, k, seed), charts),
+    }
+
+
 def split_held_out(snapshot, fraction: float, seed: int) -> dict[tuple, set[tuple[str, str]]]:
     """A seeded `fraction` of title-tag and title-genre edges, as (title id, key) pairs."""
     rng = np.random.default_rng(seed)
@@ -364,10 +399,6 @@ def _link_eval(
     graph, snapshot, held_out, final_states: dict[str, np.ndarray], seed: int, k: int = 10
 ) -> dict:
     """Link metrics of the model, TF-IDF cosine (target = centroid of its titles) and random vectors."""
-    from scipy import sparse
-
-    from training.features import title_text
-
     rng = np.random.default_rng(seed)
     tfidf = tfidf_vectors([title_text(t.title, t.summary) for t in graph.titles])
     rows = {}
@@ -414,8 +445,6 @@ def _link_eval(
 
 
 def _as_new_title(row):
-    from training.predictor import NewTitle
-
     # Tags are left empty on purpose: a new title gets them from its summary, as the API does.
     return NewTitle.from_row(row, tags=False)
 
@@ -432,13 +461,6 @@ def _inductive_eval(
     progress: bool = True,
 ) -> dict:
     """Leave `count` titles out, train without them, embed them inductively, compare top-k lists."""
-    import time
-
-    from training import registry
-    from training.data import build_graph
-    from training.predictor import TitleModel
-    from training.train import fit_features, stage_bundle, train_model
-
     rng = np.random.default_rng(config.seed)
     ids = [row.id for row in snapshot.titles]
     chosen = sorted(ids[i] for i in rng.choice(len(ids), size=count, replace=False))
@@ -476,10 +498,6 @@ def _inductive_eval(
 
 def final_node_states(model, graph, title_x) -> dict[str, np.ndarray]:
     """Final (unnormalised) states of every node type on the full training graph."""
-    import torch
-
-    from training.train import full_edge_index, num_nodes_of
-
     model.eval()
     with torch.no_grad():
         states = model.encoder(torch.from_numpy(title_x), full_edge_index(graph), num_nodes_of(graph))
@@ -488,11 +506,6 @@ def final_node_states(model, graph, title_x) -> dict[str, np.ndarray]:
 
 def evaluate_encoder(snapshot, charts, config, cache_dir, *, progress: bool = True) -> dict:
     """Held-out link prediction and chart-country comps for one configuration (one training)."""
-    import time
-
-    from training.data import build_graph
-    from training.train import comps_metrics, fit_features, train_model
-
     held_out = split_held_out(snapshot, 0.1, config.seed)
     graph = build_graph(snapshot, drop_edges=held_out, min_person_titles=config.min_person_titles)
     started = time.monotonic()
@@ -571,6 +584,12 @@ def _fmt(value: float) -> str:
 
 def render_section(results: dict, best: str, inductive: dict, config, commands: str) -> str:
     """The markdown of the embeddings part of docs/evaluation.md."""
+    lines = _link_lines(results, best, config, commands) + _comps_lines(results) + _inductive_lines(inductive)
+    return "\n".join(lines)
+
+
+def _link_lines(results: dict, best: str, config, commands: str) -> list[str]:
+    """How the report was made, and the held-out link prediction table."""
     lines = [
         "## Embeddings",
         "",
@@ -600,7 +619,12 @@ def render_section(results: dict, best: str, inductive: dict, config, commands: 
                 )
                 + " |"
             )
-    lines += [
+    return lines
+
+
+def _comps_lines(results: dict) -> list[str]:
+    """The table of comps scored by chart-country Jaccard."""
+    lines = [
         "",
         LINK_NOTE,
         "",
@@ -620,7 +644,12 @@ def render_section(results: dict, best: str, inductive: dict, config, commands: 
             f"{_fmt(c['genre_only'])} | {_fmt(c['random'])} | {result['train_seconds']:.0f} | "
             f"{result['feature_seconds']:.0f} |"
         )
-    lines += [
+    return lines
+
+
+def _inductive_lines(inductive: dict) -> list[str]:
+    """New titles embedded from metadata alone, and the similarity map."""
+    return [
         "",
         "Text features s is the time to encode every summary; MiniLM's vectors are cached by text "
         f"hash in `{CACHE_NOTE}`, so a rerun reads them in well under a second (the first encoding "
@@ -645,7 +674,6 @@ def render_section(results: dict, best: str, inductive: dict, config, commands: 
         "t-SNE (cosine) of the title embeddings of the default model, coloured by the first matching "
         "genre group; crosses mark well-known titles.",
     ]
-    return "\n".join(lines)
 
 
 def run_evaluation(
@@ -659,14 +687,6 @@ def run_evaluation(
     echo: Callable[[str], None] = print,
 ) -> dict:
     """Evaluate each text encoder, the inductive path, draw the map and write the docs section."""
-    import json
-    import tempfile
-    import time
-    from dataclasses import replace
-
-    from graph.embeddings import read_chart_countries
-    from training.data import read_snapshot
-
     started = time.monotonic()
     snapshot = read_snapshot(driver, database=settings.neo4j_database, catalog=settings.pretrain_catalog)
     charts = read_chart_countries(driver, database=settings.neo4j_database)
@@ -700,7 +720,20 @@ def run_evaluation(
         results, best, inductive, config, "titlegraph evaluate --compare-encoders " + " ".join(encoders)
     )
     write_report(docs_dir / "evaluation.md", section)
-    figures = {
+    figures = _report_figures(results, best, inductive)
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    (settings.reports_dir / "embeddings_evaluation.json").write_text(json.dumps(figures, indent=1))
+    echo(
+        f"evaluate done in {time.monotonic() - started:.0f}s: best encoder {best}, comps Jaccard "
+        f"{results[best]['comps']['graphsage']:.3f} (TF-IDF-kNN {results[best]['comps']['tfidf_knn']:.3f}), "
+        f"inductive top-10 overlap {inductive['overlap_mean']:.3f}; wrote {docs_dir / 'evaluation.md'}"
+    )
+    return figures
+
+
+def _report_figures(results: dict, best: str, inductive: dict) -> dict:
+    """embeddings_evaluation.json: every figure of the report, per encoder."""
+    return {
         "encoders": {
             name: {
                 "link": r["link"],
@@ -713,11 +746,3 @@ def run_evaluation(
         "best": best,
         "inductive": inductive,
     }
-    settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    (settings.reports_dir / "embeddings_evaluation.json").write_text(json.dumps(figures, indent=1))
-    echo(
-        f"evaluate done in {time.monotonic() - started:.0f}s: best encoder {best}, comps Jaccard "
-        f"{results[best]['comps']['graphsage']:.3f} (TF-IDF-kNN {results[best]['comps']['tfidf_knn']:.3f}), "
-        f"inductive top-10 overlap {inductive['overlap_mean']:.3f}; wrote {docs_dir / 'evaluation.md'}"
-    )
-    return figures

@@ -32,33 +32,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-WINDOW_START = dt.date(2021, 7, 4)
-WINDOW_END = dt.date(2021, 12, 26)
+from graph.audience import WINDOW_END, WINDOW_START, TitleChartRecord
+
 HORIZON_WEEKS = 8
 MIN_OBSERVED_WEEKS = 2
-
-
-@dataclass(frozen=True)
-class TitleChartRecord:
-    """What the graph knows about one title's launch and chart history.
-
-    Args:
-        title_id: the Title id.
-        kind: 'movie' or 'show'.
-        chart_only: True for titles known only from the charts (no metadata, never labelled).
-        date_added: Netflix date_added, or None (JustWatch-only titles have none).
-        charts: per country ISO2, the (week, rank) pairs of its top-10 entries. Default empty.
-        global_weeks: (week, hours viewed or None) pairs of the global top 10. Default empty.
-        global_list: its global top-10 list ("Films (English)", ...), or None if never on one.
-    """
-
-    title_id: str
-    kind: str
-    chart_only: bool = False
-    date_added: dt.date | None = None
-    charts: dict[str, list[tuple[dt.date, int]]] = field(default_factory=dict)
-    global_weeks: list[tuple[dt.date, int | None]] = field(default_factory=list)
-    global_list: str | None = None
 
 
 @dataclass

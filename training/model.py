@@ -112,7 +112,8 @@ class DotDecoder(nn.Module):
 
 
 class LinkPredictor(nn.Module):
-    """Encoder + decoder; `forward` scores (src, dst) index pairs per edge type.
+    """Encoder + decoder, held together for training and saving: the loops call `encoder` for node
+    states and `decoder` for (src, dst) scores per edge type.
 
     Args:
         encoder: a `HeteroSageEncoder`.
@@ -124,18 +125,6 @@ class LinkPredictor(nn.Module):
         self.encoder = encoder
         self.decoder = decoder or DotDecoder()
 
-    def forward(
-        self,
-        title_x: Tensor,
-        edge_index_dict: dict[EdgeType, Tensor],
-        num_nodes: dict[str, int],
-        pairs: dict[EdgeType, Tensor],
-    ) -> dict[EdgeType, Tensor]:
-        states = self.encoder(title_x, edge_index_dict, num_nodes)
-        return {
-            edge_type: self.decoder(states[edge_type[0]][index[0]], states[edge_type[2]][index[1]])
-            for edge_type, index in pairs.items()
-        }
 
 
 def link_loss(logits_positive: Tensor, logits_negative: Tensor) -> Tensor:

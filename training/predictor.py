@@ -20,7 +20,9 @@ import numpy as np
 import torch
 
 from graph.normalize import normalize_name, normalize_title
-from graph.tags import _clauses, _terms
+from graph.tags import clause_terms, summary_clauses
+from training.audience_model import BUNDLE_DIR as AUDIENCE_DIR
+from training.audience_model import AudiencePredictor
 from training.content_model import FOLDER as CONTENT_FOLDER
 from training.content_model import ContentModel
 from training.features import KINDS, TitleAttributes, TitleFeaturizer
@@ -40,6 +42,11 @@ VOCABULARY = "vocabulary.json"
 FEATURIZER = "featurizer"
 HEADS = "heads"  # optional extra heads (audience issue), one sub-folder each
 TAGS_PER_TITLE = 8  # as graph.tags.extract_tags(per_title=8) at ingest
+
+
+def head_dir(model_dir: Path) -> Path:
+    """Where a bundle keeps its audience head: `<bundle>/heads/audience/`."""
+    return Path(model_dir) / HEADS / AUDIENCE_DIR
 
 
 @dataclass
@@ -132,7 +139,7 @@ def summary_tags(
     """Tags of the Tag vocabulary found in a summary, ranked like graph.tags (count x idf)."""
     # `words` (every word of every tag) can be passed in precomputed; it is the slow part.
     words = words if words is not None else {word for tag in tag_counts for word in tag.split()}
-    clauses = _clauses(summary)
+    clauses = summary_clauses(summary)
     # Plurals fold when the singular is a vocabulary word (ingest used the whole corpus).
     singular_of = {
         token: token[:-1]
@@ -140,7 +147,7 @@ def summary_tags(
         for token in tokens
         if token.endswith("s") and token[:-1] in words and token not in words
     }
-    terms = _terms(clauses, singular_of)
+    terms = clause_terms(clauses, singular_of)
     scored = sorted(
         (-count * math.log(max(title_count, 2) / max(tag_counts[term], 1)), term)
         for term, count in terms.items()
@@ -238,14 +245,12 @@ class TitleModel:
         for genre in keys["genre"]:
             self.genres_by_lower.setdefault(genre.casefold(), []).append(genre)
         self.heads_dir = folder / HEADS
-        # The audience head (issue 4, training/audience.py) when the bundle carries one.
+        # The audience head (issue 4, training/audience_model.py) when the bundle carries one.
         self.audience_head = None
-        if (self.heads_dir / "audience" / "config.json").is_file():
-            from training.audience import AudiencePredictor
-
-            self.audience_head = AudiencePredictor.load(self.heads_dir / "audience")
+        if (head_dir(folder) / "config.json").is_file():
+            self.audience_head = AudiencePredictor.load(head_dir(folder))
             if self.audience_head.version != self.version:
-                raise ValueError(f"{self.heads_dir / 'audience'} was trained for model "
+                raise ValueError(f"{head_dir(folder)} was trained for model "
                                  f"{self.audience_head.version}, not {self.version}; "
                                  "re-run `titlegraph train`")
         viewing_dir = self.heads_dir / VIEWING_DIR

@@ -19,18 +19,12 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from training import minibatch
-from training.content_fit import build_content
-from training.content_model import FOLDER as CONTENT_FOLDER
-from training.content_model import ContentModel
+from training import minibatch, registry
 from training.data import SUPERVISED_EDGE_TYPES, TitleGraph, reverse_edge_type
-from training.layout import build_layout
+from training.features import TitleFeaturizer, make_encoder
 from training.model import HeteroSageEncoder, LinkPredictor, link_loss
+from training.predictor import save_bundle
 from training.vectors import unit_rows
-
-# Content comps stored per title: more than the audience's 10, so type and country filters
-# of GET /similar still find k of them among the stored ones.
-CONTENT_COMPS_K = {"netflix": 30, "all": 10}
 
 
 @dataclass
@@ -206,31 +200,8 @@ def train_model(
                 negatives=config.negatives, optimizer=optimizer))
             bar.set_postfix(loss=f"{losses[-1]:.4f}")
             continue
-        pairs = {}
-        for edge_type in supervised:
-            pairs[("pos",) + edge_type] = targets[edge_type]
-            pairs[("neg",) + edge_type] = _negatives(
-                edge_type, targets[edge_type], config.negatives, num_nodes, generator
-            )
-        states = model.encoder(features, messages, num_nodes)
-        # Mean over edge types: genre (61 nodes) and country edges weigh as much as tags.
-        loss = torch.stack(
-            [
-                link_loss(
-                    model.decoder(
-                        states[et[0]][pairs[("pos",) + et][0]], states[et[2]][pairs[("pos",) + et][1]]
-                    ),
-                    model.decoder(
-                        states[et[0]][pairs[("neg",) + et][0]], states[et[2]][pairs[("neg",) + et][1]]
-                    ),
-                )
-                for et in supervised
-            ]
-        ).mean()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.detach().item())
+        losses.append(_full_batch_step(model, features, num_nodes, messages,
+                                       {et: targets[et] for et in supervised}, config, generator, optimizer))
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
     bar.close()
     seconds = time.monotonic() - started
@@ -242,6 +213,30 @@ def train_model(
         losses=losses,
         seconds=seconds,
     )
+
+
+def _full_batch_step(model: LinkPredictor, features: torch.Tensor, num_nodes: dict[str, int], messages: dict,
+                     targets: dict, config: TrainConfig, generator: torch.Generator, optimizer) -> float:
+    """One full-batch epoch: positive target edges against sampled negatives; returns the loss."""
+    pairs = {}
+    for edge_type, positives in targets.items():
+        pairs[("pos",) + edge_type] = positives
+        pairs[("neg",) + edge_type] = _negatives(edge_type, positives, config.negatives, num_nodes, generator)
+    states = model.encoder(features, messages, num_nodes)
+    # Mean over edge types: genre (61 nodes) and country edges weigh as much as tags.
+    loss = torch.stack(
+        [
+            link_loss(
+                model.decoder(states[et[0]][pairs[("pos",) + et][0]], states[et[2]][pairs[("pos",) + et][1]]),
+                model.decoder(states[et[0]][pairs[("neg",) + et][0]], states[et[2]][pairs[("neg",) + et][1]]),
+            )
+            for et in targets
+        ]
+    ).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.detach().item()
 
 
 @torch.no_grad()
@@ -264,7 +259,6 @@ def normalize(matrix: np.ndarray) -> np.ndarray:
     return unit_rows(matrix)
 
 
-# --- the `titlegraph train` pipeline ----------------------------------------------------------
 def top_k_comps(
     title_ids: list[str], embeddings: np.ndarray, k: int, chunk: int = 1024,
     candidates: np.ndarray | None = None,
@@ -286,22 +280,8 @@ def top_k_comps(
     return comps
 
 
-def explained_audience_comps(content: ContentModel, title_ids: list[str],
-                             comps: list[list[tuple[str, float]]]) -> list[list[dict]]:
-    """Audience comps with the same explanation as content comps (shared tags, genres, people)."""
-    index = content.index
-    explained = []
-    for title_id, title_comps in zip(title_ids, comps, strict=True):
-        own = index.titles[index.position[title_id]]
-        explained.append([{"id": comp_id, "score": score, **index.explain(own, index.position[comp_id])}
-                          for comp_id, score in title_comps])
-    return explained
-
-
 def fit_features(graph: TitleGraph, config: TrainConfig, cache_dir: Path | None):
     """Fit the featurizer on the graph's titles only; return it and the title feature matrix."""
-    from training.features import TitleFeaturizer, make_encoder
-
     encoder = make_encoder(
         config.encoder, cache_dir=cache_dir, seed=config.seed, dimensions=config.text_dimensions
     )
@@ -335,9 +315,6 @@ def stage_bundle(models_dir: Path, version: str, snapshot, graph: TitleGraph, co
 
     `registry.finalize` then makes it a version; training, evaluation and tests all stage this way.
     """
-    from training import registry
-    from training.predictor import save_bundle
-
     staging = registry.staging_dir(models_dir, version)
     save_bundle(
         staging,
@@ -352,156 +329,3 @@ def stage_bundle(models_dir: Path, version: str, snapshot, graph: TitleGraph, co
         metrics=metrics,
     )
     return staging
-
-
-def comps_metrics(
-    title_ids: list[str], embeddings: np.ndarray, titles, charts: dict[str, set], k: int = 10, seed: int = 0
-) -> dict:
-    """Chart-country Jaccard of top-k comps among charted titles: model vs TF-IDF, genre, random."""
-    from training import evaluate
-    from training.features import title_text
-
-    queries = [tid for tid in title_ids if tid in charts]
-    if len(queries) <= k:
-        return {}
-    tfidf = evaluate.tfidf_vectors([title_text(t.title, t.summary) for t in titles])
-    genres = {t.id: set(t.genres) for t in titles}
-    return {
-        "titles": len(queries),
-        "k": k,
-        "graphsage": evaluate.comps_jaccard(
-            evaluate.knn_comps(embeddings, title_ids, queries, queries, k), charts
-        ),
-        "tfidf_knn": evaluate.comps_jaccard(
-            evaluate.sparse_knn_comps(tfidf, title_ids, queries, queries, k), charts
-        ),
-        "genre_only": evaluate.comps_jaccard(evaluate.genre_comps(genres, queries, queries, k, seed), charts),
-        "random": evaluate.comps_jaccard(evaluate.random_comps(queries, queries, k, seed), charts),
-    }
-
-
-def write_tags_and_country_stats(driver, content_model, settings, *,
-                                 echo: Callable[[str], None] = print) -> None:
-    """Write the vocabulary tags (Tag nodes, TAGGED edges) of a content model, then recompute the
-    country stats: tag affinity counts the TAGGED edges (genres and market weights come along)."""
-    from graph.country_stats import refresh_country_stats
-    from graph.embeddings import write_vocabulary_tags
-
-    vocabulary = content_model.assigner.vocabulary
-    tagged = write_vocabulary_tags(
-        driver, vocabulary.version,
-        [{"name": t.name, "facet": t.facet, "definition": t.definition} for t in vocabulary.tags],
-        {t.id: t.tags for t in content_model.index.titles}, database=settings.neo4j_database)
-    echo(f"vocabulary tags written: {tagged['tags']} Tag nodes with facets, "
-         f"{tagged['tagged']:,} TAGGED edges")
-    refresh_country_stats(driver, min_support=settings.affinity_min_support,
-                          database=settings.neo4j_database, echo=echo)
-
-
-def run_training(
-    settings,
-    driver,
-    config: TrainConfig,
-    *,
-    write_back: bool = True,
-    progress: bool = True,
-    echo: Callable[[str], None] = print,
-) -> Path:
-    """Read the graph, train, evaluate comps, write and publish the bundle, write back; return its folder."""
-    from graph.embeddings import read_chart_countries, write_embeddings
-    from training import registry
-    from training.data import build_graph, read_snapshot
-
-    started = time.monotonic()
-    database = settings.neo4j_database
-    with tqdm(desc="read graph", unit="title", disable=not progress, mininterval=1.0) as bar:
-        snapshot = read_snapshot(driver, database=database, on_batch=bar.update,
-                                 catalog=settings.pretrain_catalog)
-    if not snapshot.titles:
-        raise RuntimeError("the graph holds no titles with metadata; run `titlegraph ingest` first")
-    graph = build_graph(snapshot, min_person_titles=config.min_person_titles)
-    featurizer, title_x = fit_features(graph, config, settings.cache_dir)
-    result = train_model(graph, title_x, config, progress=progress)
-    models_dir = settings.models_path
-    models_dir.mkdir(parents=True, exist_ok=True)
-    version = registry.unique_version(models_dir, graph.data_hash)
-    metrics = {
-        "train_seconds": round(result.seconds, 1),
-        "epochs": config.epochs,
-        "loss_first": result.losses[0],
-        "loss_last": result.losses[-1],
-        "nodes": {t: len(keys) for t, keys in graph.keys.items()},
-        "edges": {
-            "/".join(et): int(graph.data[et].edge_index.size(1))
-            for et in graph.data.edge_types
-            if not et[1].startswith("rev_")
-        },
-        "comps_chart_jaccard": comps_metrics(
-            graph.title_ids,
-            result.title_embeddings,
-            graph.titles,
-            read_chart_countries(driver, database=database),
-            config.comps_k,
-            config.seed,
-        ),
-    }
-    content = build_content(graph.titles, settings.cache_dir, echo=echo)
-    metrics["tagging"] = content.tag_metrics
-    staging = stage_bundle(models_dir, version, snapshot, graph, config, featurizer, title_x, result,
-                           metrics)
-    content.model.layout = build_layout(content.model.index, seed=config.seed)  # the map of GET /v1/map
-    content.model.save(staging / CONTENT_FOLDER)
-    # The audience head goes into the staging bundle, so `current` never lacks it.
-    from training.audience import NotEnoughLabels, train_audience, write_audience_back
-
-    try:
-        train_audience(driver, staging, settings, echo=echo)
-        has_audience = True
-    except NotEnoughLabels as reason:
-        # A graph without chart history (a tiny test graph, a catalog without charts) still
-        # gets embeddings; the service reports that no audience model is loaded.
-        echo(f"audience head skipped: {reason}")
-        has_audience = False
-    version_dir = registry.finalize(staging, models_dir, version)
-    written = {}
-    if write_back:
-        # Audience comps are Netflix titles: the only ones whose audience the charts show.
-        nearest = top_k_comps(graph.title_ids, result.title_embeddings, config.comps_k,
-                              candidates=content.model.index.on_netflix)
-        comps = explained_audience_comps(content.model, graph.title_ids, nearest)
-        echo(f"content comps of {len(graph.title_ids):,} titles among Netflix's titles and all services'")
-        content_comps = {scope: content.model.comps_of_all(k, scope=scope)
-                         for scope, k in CONTENT_COMPS_K.items()}
-        with tqdm(
-            total=len(comps), desc="write back", unit="title", disable=not progress, mininterval=1.0
-        ) as bar:
-            written = write_embeddings(
-                driver,
-                version,
-                graph.title_ids,
-                result.title_embeddings,
-                comps,
-                content_comps=content_comps,
-                database=database,
-                progress=bar.update,
-            )
-        write_tags_and_country_stats(driver, content.model, settings, echo=echo)
-        if has_audience:
-            write_audience_back(driver, version_dir, settings, progress=progress, echo=echo)
-    # `current` moves last, so a run killed before the write-back's flip leaves the previous model
-    # in force beside its own comps and audiences (tests/reliability/test_retrain_under_load.py).
-    registry.publish(models_dir, version_dir)
-    jaccard = metrics["comps_chart_jaccard"]
-    echo(
-        f"train done in {time.monotonic() - started:.1f}s: version {version}, "
-        f"{len(graph.title_ids):,} titles, {config.epochs} epochs in {result.seconds:.1f}s, "
-        f"loss {result.losses[0]:.3f} -> {result.losses[-1]:.3f}"
-        + (
-            f", comps chart Jaccard {jaccard['graphsage']:.3f} (TF-IDF-kNN {jaccard['tfidf_knn']:.3f})"
-            if jaccard
-            else ""
-        )
-        + (f", {written['published']:,} embeddings and SIMILAR_TO written" if written else "")
-        + f"; current -> {version_dir}"
-    )
-    return version_dir

@@ -6,18 +6,13 @@ import numpy as np
 import pytest
 
 from graph.embeddings import TitleRow
-from training.audience import (
-    HeadConfig,
-    HeadInputs,
-    country_vectors_from_titles,
-    fit_head,
-    head_dir,
-    make_comps,
-)
+from training.audience_model import HeadConfig, HeadInputs, make_comps
+from training.audience_spaces import country_vectors_from_titles
 from training.baselines import TitleTable
 from training.data import GraphSnapshot, build_graph
+from training.fit_head import fit_head
 from training.labels import AudienceLabels
-from training.predictor import NewTitle, TitleModel, save_bundle
+from training.predictor import NewTitle, TitleModel, head_dir, save_bundle
 from training.train import TrainConfig, bundle_config, embed_graph, fit_features, train_model
 
 COUNTRIES = ["FR", "KR", "US"]

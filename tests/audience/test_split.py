@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from training.audience import HeadConfig, HeadInputs, metadata_table, tfidf_head_for_split
+from training.audience_model import HeadConfig, HeadInputs
+from training.audience_spaces import metadata_table
+from training.fit_head import tfidf_head_for_split
 from training.labels import TitleChartRecord
 from training.split import time_split
 

@@ -156,17 +156,11 @@ def headed_models(trained, seeded_graph, tmp_path_factory):
     the seed's chart countries (the tiny graph is too small for `titlegraph train` to fit one)."""
     if "headed_models" not in trained:
         from training import registry
-        from training.audience import (
-            HeadConfig,
-            HeadInputs,
-            country_vectors_from_titles,
-            fit_head,
-            head_dir,
-            make_comps,
-            metadata_table,
-        )
+        from training.audience_model import HeadConfig, HeadInputs, make_comps
+        from training.audience_spaces import country_vectors_from_titles, metadata_table
+        from training.fit_head import fit_head
         from training.labels import AudienceLabels
-        from training.predictor import TitleModel
+        from training.predictor import TitleModel, head_dir
 
         folder = tmp_path_factory.mktemp("headed-models")
         bundle = shutil.copytree(trained["bundle"], folder / trained["version"])

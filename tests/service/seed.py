@@ -183,7 +183,7 @@ STORED_COMPS = 3
 
 def train(settings, driver: neo4j.Driver) -> Path:
     """`titlegraph train` on the tiny graph into settings.models_path; returns the bundle folder."""
-    from training.train import run_training
+    from training.jobs.retrain import run_training
 
     return run_training(settings, driver, tiny_train_config(), progress=False, echo=lambda _: None)
 
@@ -191,13 +191,9 @@ def train(settings, driver: neo4j.Driver) -> Path:
 def republish(driver: neo4j.Driver, bundle: Path, settings) -> None:
     """Write a trained bundle's embeddings, comps, vocabulary tags and country stats back again
     (after another test changed them), as `titlegraph train` wrote them."""
+    from training.jobs.retrain import CONTENT_COMPS_K, explained_audience_comps, write_tags_and_country_stats
     from training.predictor import TitleModel
-    from training.train import (
-        CONTENT_COMPS_K,
-        explained_audience_comps,
-        top_k_comps,
-        write_tags_and_country_stats,
-    )
+    from training.train import top_k_comps
 
     model = TitleModel.load(bundle)
     comps = explained_audience_comps(model.content, model.title_ids,

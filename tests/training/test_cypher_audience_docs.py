@@ -13,7 +13,7 @@ from graph.audience import write_predicted_audience
 from graph.country_stats import refresh_country_stats
 from graph.ingest import write_rows
 from titlegraph.config import PROJECT_ROOT
-from training.train import run_training
+from training.jobs.retrain import run_training
 
 pytestmark = pytest.mark.neo4j
 

@@ -9,7 +9,7 @@ import pytest
 from test_writeback import _write_tiny_graph
 
 from titlegraph.config import PROJECT_ROOT
-from training.train import run_training
+from training.jobs.retrain import run_training
 
 pytestmark = pytest.mark.neo4j
 

@@ -61,7 +61,8 @@ def test_versions_are_unique_within_a_second(tmp_path):
 
 def test_train_killed_before_publish_keeps_current(tmp_path, monkeypatch, snapshot, tiny_config):
     """run_training dies while saving the bundle: `current` still points at the old version."""
-    from training import predictor, train
+    from training import train
+    from training.jobs import retrain
 
     good = _bundle(tmp_path, "20260101-000000-aaaa")
     registry.publish(tmp_path, good)
@@ -70,9 +71,10 @@ def test_train_killed_before_publish_keeps_current(tmp_path, monkeypatch, snapsh
         (folder / "model.pt").write_text("partial")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(predictor, "save_bundle", dying_save)
-    monkeypatch.setattr("training.data.read_snapshot", lambda *a, **k: snapshot)
-    monkeypatch.setattr("graph.embeddings.read_chart_countries", lambda *a, **k: {})
+    # Patched where the job and the stager look them up (imported at their module tops).
+    monkeypatch.setattr(train, "save_bundle", dying_save)
+    monkeypatch.setattr(retrain, "read_snapshot", lambda *a, **k: snapshot)
+    monkeypatch.setattr(retrain, "read_chart_countries", lambda *a, **k: {})
 
     class Local:
         neo4j_database = None
@@ -81,6 +83,7 @@ def test_train_killed_before_publish_keeps_current(tmp_path, monkeypatch, snapsh
         pretrain_catalog = "all"
 
     with pytest.raises(KeyboardInterrupt):
-        train.run_training(Local(), None, tiny_config, write_back=False, progress=False, echo=lambda _: None)
+        retrain.run_training(Local(), None, tiny_config, write_back=False, progress=False,
+                             echo=lambda _: None)
     assert registry.current_model_dir(tmp_path) == good
     assert registry.list_versions(tmp_path) == [good.name]

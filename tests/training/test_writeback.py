@@ -7,7 +7,7 @@ import pytest
 from graph import embeddings as graph_embeddings
 from graph.ingest import write_rows
 from training import registry
-from training.train import run_training
+from training.jobs.retrain import run_training
 
 pytestmark = pytest.mark.neo4j
 
