@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from titlegraph.config import NEO4J_VERSION, PROJECT_ROOT, Settings
+from titlegraph.errors import UserError
+from titlegraph.ports import port_owner
 
 POM = PROJECT_ROOT / "neo4j-server" / "pom.xml"
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 
 
-class ServerError(RuntimeError):
+class ServerError(UserError, RuntimeError):
     """Neo4j could not be installed, started or stopped; the message says what to check."""
 
 
@@ -119,6 +121,9 @@ def _port_open(host: str, port: int) -> bool:
 
 def _java_command(settings: Settings, main_class: str, *args: str) -> list[str]:
     java = str(Path(settings.java_home) / "bin" / "java") if settings.java_home else "java"
+    if shutil.which(java) is None:
+        raise ServerError(f"{java} not found: install Java 17 (apt-get install openjdk-17-jre-headless) "
+                          "or set JAVA_HOME")
     return [
         java, f"-Xms{settings.neo4j_heap}", f"-Xmx{settings.neo4j_heap}",
         "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
@@ -201,9 +206,11 @@ def start(settings: Settings) -> ServerStatus:
     if current.running:
         _log(f"already running (pid {current.pid}) at {current.bolt_uri}")
         return current
-    if _port_open(settings.neo4j_host, settings.bolt_port):
-        raise ServerError(
-            f"port {settings.bolt_port} is taken by another process; set NEO4J_BOLT_PORT or stop it")
+    for port, variable in ((settings.bolt_port, "NEO4J_BOLT_PORT"), (settings.http_port, "NEO4J_HTTP_PORT")):
+        if _port_open(settings.neo4j_host, port):
+            owner = port_owner(port)
+            by = f"pid {owner[0]} ({owner[1]})" if owner else "another process"
+            raise ServerError(f"port {port} (Neo4j's {variable}) is taken by {by}: stop it or set {variable}")
     install(settings)
     home = settings.neo4j_home
     for sub in ("conf", "data", "logs", "run", "plugins", "import"):

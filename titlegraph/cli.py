@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from titlegraph.config import Settings, load_settings
+from titlegraph.errors import explain
 
 # Modules with a `register(subparsers)` function; imported only when the parser is built.
 AREAS = ["training.cli", "service.cli"]
@@ -53,9 +54,10 @@ def cmd_neo4j(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from graph.ingest import ingest
+    from graph.ingest import ingest, require_data_files
 
     data_dir = Path(args.data).resolve() if args.data else settings.data_dir
+    require_data_files(data_dir)
     _ensure_neo4j(settings)
     with _driver(settings) as driver:
         ingest(driver, data_dir, settings.reports_dir, database=settings.neo4j_database,
@@ -90,6 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(settings, args)
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        # A user's mistake is one line saying what to do; anything else is a bug and keeps its traceback.
+        message = explain(error, settings)
+        if message is None:
+            raise
+        print(f"titlegraph {args.command}: {message}", file=sys.stderr, flush=True)
+        return 1
 
 
 if __name__ == "__main__":
