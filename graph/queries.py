@@ -118,9 +118,15 @@ MERGE_CHARTED_IN = _q("""
 # --- counts -------------------------------------------------------------------------------------
 COUNT_NODES = "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS count ORDER BY label"
 COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS count ORDER BY type"
-DELETE_ALL_BATCH = _q("""
-    MATCH (n) WITH n LIMIT $batch_size
-    DETACH DELETE n RETURN count(*) AS deleted
+# The wipe of `ingest --fresh` and the tests, in transactions of $batch_size rows (auto-commit only):
+# relationships first, so no inner transaction detaches a country's or a tag's every edge at once.
+DELETE_RELATIONSHIPS_IN_TRANSACTIONS = _q("""
+    MATCH ()-[r]->()
+    CALL (r) { DELETE r } IN TRANSACTIONS OF $batch_size ROWS
+""")
+DELETE_NODES_IN_TRANSACTIONS = _q("""
+    MATCH (n)
+    CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $batch_size ROWS
 """)
 
 # --- service ------------------------------------------------------------------------------------
@@ -553,8 +559,9 @@ SIMILAR_TITLES = _q("""
 SERVICE_MODEL_VERSIONS = "MATCH (m:ModelVersion) RETURN m.area AS area, m.version AS version ORDER BY area"
 
 # --- reliability --------------------------------------------------------------------------------
-# Every node and relationship with all its properties, for a checksum of the whole graph (tests
-# compare an interrupted-then-resumed ingest with a clean one). Nodes are named by their unique key.
+# Every node and relationship with all its properties, for a checksum of the whole graph
+# (graph/maintenance.graph_checksum: a backup's manifest against the restored graph, an
+# interrupted-then-resumed ingest against a clean one). Nodes are named by their unique key.
 FINGERPRINT_NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
 FINGERPRINT_RELATIONSHIPS = _q("""
     MATCH (a)-[r]->(b)
