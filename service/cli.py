@@ -73,7 +73,8 @@ def busy_port_message(settings: Settings) -> str:
     stop = f"stop it (kill {owner[0]})" if owner else "stop it"
     if running is not None:
         pid = f"pid {owner[0]}, " if owner else ""
-        who = f"a titlegraph API already serves there ({pid}model {running.get('model_version')})"
+        model = f"model {running['model_version']}" if running.get("model_version") else "no model loaded"
+        who = f"a titlegraph API already serves there ({pid}{model})"
         todo = f"use it, {stop},"
     else:
         who = f"the port is in use by pid {owner[0]} ({owner[1]})" if owner else "the port is in use"
