@@ -48,6 +48,7 @@ from graph.sources import (
     read_other_service,
 )
 from graph.tags import extract_tags, title_summaries
+from titlegraph.errors import UserError
 
 DATA_FILES = {
     "netflix": "netflix_titles.csv",
@@ -95,9 +96,24 @@ class IngestSummary:
                 f"ambiguous {self.match['ambiguous']:,}")
 
 
+class MissingDataError(UserError, FileNotFoundError):
+    """The data folder lacks some of the files; the message names them and says what to do."""
+
+
 def missing_files(data_dir: Path) -> list[str]:
     """Names of the expected data files that are not in `data_dir`."""
     return [name for name in DATA_FILES.values() if not (data_dir / name).is_file()]
+
+
+def require_data_files(data_dir: Path) -> None:
+    """Raise MissingDataError naming what `data_dir` lacks (checked before anything starts)."""
+    todo = ("point TITLEGRAPH_DATA (or `ingest --data`) at a folder with the public Netflix files "
+            "(README, 'Your own copy of the data')")
+    if not data_dir.is_dir():
+        raise MissingDataError(f"data folder {data_dir} does not exist; {todo}")
+    missing = missing_files(data_dir)
+    if missing:
+        raise MissingDataError(f"data folder {data_dir} lacks {', '.join(missing)}; {todo}")
 
 
 def read_other_services(folder: Path) -> tuple[dict[str, list[CatalogTitle]], list[BadRow]]:
@@ -114,11 +130,7 @@ def read_other_services(folder: Path) -> tuple[dict[str, list[CatalogTitle]], li
 
 def read_sources(data_dir: Path) -> SourceData:
     """Read, merge and match the data files; bad rows are collected, not raised."""
-    missing = missing_files(data_dir)
-    if missing:
-        raise FileNotFoundError(
-            f"{data_dir} lacks {', '.join(missing)}; point TITLEGRAPH_DATA at a folder with the "
-            "public Netflix files (see README, 'Your own copy of the data')")
+    require_data_files(data_dir)
     netflix, bad_netflix = read_netflix_titles(data_dir / DATA_FILES["netflix"])
     justwatch, bad_justwatch = read_justwatch(
         data_dir / DATA_FILES["justwatch_titles"], data_dir / DATA_FILES["justwatch_credits"])

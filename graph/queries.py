@@ -116,9 +116,15 @@ MERGE_CHARTED_IN = _q("""
 # --- counts -------------------------------------------------------------------------------------
 COUNT_NODES = "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS count ORDER BY label"
 COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS count ORDER BY type"
-DELETE_ALL_BATCH = _q("""
-    MATCH (n) WITH n LIMIT $batch_size
-    DETACH DELETE n RETURN count(*) AS deleted
+# The wipe of `ingest --fresh` and the tests, in transactions of $batch_size rows (auto-commit only):
+# relationships first, so no inner transaction detaches a country's or a tag's every edge at once.
+DELETE_RELATIONSHIPS_IN_TRANSACTIONS = _q("""
+    MATCH ()-[r]->()
+    CALL (r) { DELETE r } IN TRANSACTIONS OF $batch_size ROWS
+""")
+DELETE_NODES_IN_TRANSACTIONS = _q("""
+    MATCH (n)
+    CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $batch_size ROWS
 """)
 
 # --- service ------------------------------------------------------------------------------------
@@ -328,6 +334,74 @@ SAVE_PREDICTED_TITLE = _q("""
         SET p.p_chart = entry.p_chart, p.weeks = entry.expected_weeks
     }
     RETURN t.id AS id
+""")
+
+# Titles saved through the API (marked `source: 'api'` by SAVE_PREDICTED_TITLE) with what the save
+# wrote around them, kept across `ingest --fresh` (graph/saved_titles.py): read before the wipe,
+# written back after the ingest, links matched to the new graph's nodes by their unique keys.
+SAVED_TITLES_EXPORT = _q("""
+    MATCH (t:Title {source: 'api'})
+    RETURN t.id AS id, t {.*, saved_at: toString(t.saved_at)} AS props,
+           COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre) RETURN g.name ORDER BY g.name } AS genres,
+           COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
+           COLLECT { MATCH (t)-[r:HAS_TAG]->(x:Tag) RETURN {name: x.name, weight: r.weight}
+                     ORDER BY x.name } AS tags,
+           COLLECT { MATCH (p:Person)-[r:DIRECTED|ACTED_IN]->(t)
+                     RETURN {key: p.key, name: p.name, role: type(r), order: r.order}
+                     ORDER BY p.key, type(r) } AS people,
+           COLLECT { MATCH (t)-[r:SIMILAR_TO]->(c:Title) RETURN {id: c.id, props: properties(r)}
+                     ORDER BY c.id, r.model_version, r.basis, r.scope } AS similar,
+           COLLECT { MATCH (t)-[r:PREDICTED_AUDIENCE]->(c:Country) RETURN {iso2: c.iso2, props: properties(r)}
+                     ORDER BY c.iso2, r.model_version } AS audience
+    ORDER BY id
+""")
+
+RESTORE_SAVED_TITLES = _q("""
+    UNWIND $titles AS saved
+    MERGE (t:Title {id: saved.id})
+    SET t += saved.props, t.saved_at = datetime(saved.props.saved_at)
+""")
+
+# Returns the links written; a link whose other end is not in the new graph is left out.
+RESTORE_SAVED_TITLE_LINKS = _q("""
+    UNWIND $titles AS saved
+    MATCH (t:Title {id: saved.id})
+    CALL (t, saved) {
+        UNWIND saved.genres AS name MATCH (g:Genre {name: name}) MERGE (t)-[:IN_GENRE]->(g)
+        RETURN count(*) AS genres
+    }
+    CALL (t, saved) {
+        UNWIND saved.countries AS iso2 MATCH (c:Country {iso2: iso2}) MERGE (t)-[:PRODUCED_IN]->(c)
+        RETURN count(*) AS countries
+    }
+    CALL (t, saved) {
+        UNWIND saved.tags AS tag MATCH (x:Tag {name: tag.name})
+        MERGE (t)-[r:HAS_TAG]->(x) SET r.weight = tag.weight
+        RETURN count(*) AS tags
+    }
+    CALL (t, saved) {
+        UNWIND saved.people AS person
+        MERGE (p:Person {key: person.key}) ON CREATE SET p.name = person.name
+        FOREACH (_ IN CASE WHEN person.role = 'DIRECTED' THEN [1] ELSE [] END |
+            MERGE (p)-[:DIRECTED]->(t))
+        FOREACH (_ IN CASE WHEN person.role = 'ACTED_IN' THEN [1] ELSE [] END |
+            MERGE (p)-[r:ACTED_IN]->(t) SET r.order = person.order)
+        RETURN count(*) AS people
+    }
+    CALL (t, saved) {
+        UNWIND saved.similar AS comp MATCH (c:Title {id: comp.id})
+        MERGE (t)-[s:SIMILAR_TO {model_version: comp.props.model_version, basis: comp.props.basis,
+                                 scope: comp.props.scope}]->(c)
+        SET s = comp.props
+        RETURN count(*) AS similar
+    }
+    CALL (t, saved) {
+        UNWIND saved.audience AS entry MATCH (c:Country {iso2: entry.iso2})
+        MERGE (t)-[p:PREDICTED_AUDIENCE {model_version: entry.props.model_version}]->(c)
+        SET p = entry.props
+        RETURN count(*) AS audience
+    }
+    RETURN sum(genres + countries + tags + people + similar + audience) AS links
 """)
 
 # --- audience -----------------------------------------------------------------------------------
@@ -610,8 +684,9 @@ SIMILAR_TITLES = _q("""
 SERVICE_MODEL_VERSIONS = "MATCH (m:ModelVersion) RETURN m.area AS area, m.version AS version ORDER BY area"
 
 # --- reliability --------------------------------------------------------------------------------
-# Every node and relationship with all its properties, for a checksum of the whole graph (tests
-# compare an interrupted-then-resumed ingest with a clean one). Nodes are named by their unique key.
+# Every node and relationship with all its properties, for a checksum of the whole graph
+# (graph/maintenance.graph_checksum: a backup's manifest against the restored graph, an
+# interrupted-then-resumed ingest against a clean one). Nodes are named by their unique key.
 FINGERPRINT_NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
 FINGERPRINT_RELATIONSHIPS = _q("""
     MATCH (a)-[r]->(b)

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from titlegraph.config import NEO4J_VERSION, PROJECT_ROOT, Settings
+from titlegraph.errors import UserError
+from titlegraph.ports import port_owner
 
 POM = PROJECT_ROOT / "neo4j-server" / "pom.xml"
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 
 
-class ServerError(RuntimeError):
+class ServerError(UserError, RuntimeError):
     """Neo4j could not be installed, started or stopped; the message says what to check."""
 
 
@@ -119,6 +121,9 @@ def _port_open(host: str, port: int) -> bool:
 
 def _java_command(settings: Settings, main_class: str, *args: str) -> list[str]:
     java = str(Path(settings.java_home) / "bin" / "java") if settings.java_home else "java"
+    if shutil.which(java) is None:
+        raise ServerError(f"{java} not found: install Java 17 (apt-get install openjdk-17-jre-headless) "
+                          "or set JAVA_HOME")
     return [
         java, f"-Xms{settings.neo4j_heap}", f"-Xmx{settings.neo4j_heap}",
         "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
@@ -139,11 +144,41 @@ def _set_initial_password(settings: Settings) -> None:
         return
     # "--" ends the options: a password may begin with "-" (token_urlsafe gives one in 64 times,
     # and NEO4J_PASSWORD is the user's), which the admin tool would otherwise read as an option.
-    command = _java_command(settings, ADMIN_TOOL, "dbms", "set-initial-password", "--", settings.password())
+    _admin(settings, "dbms", "set-initial-password", "--", settings.password())
+
+
+def _admin(settings: Settings, *args: str) -> None:
+    """Run `neo4j-admin <args>` (the admin tool's class) on the project's home; ServerError if it fails."""
+    command = _java_command(settings, ADMIN_TOOL, *args)
     command[1:3] = ["-Xms64m", "-Xmx512m"]
     result = subprocess.run(command, env=_java_env(settings), capture_output=True, text=True)
     if result.returncode != 0:
-        raise ServerError(f"set-initial-password failed: {result.stderr[-2000:]}")
+        output = (result.stderr.strip() or result.stdout.strip())[-2000:]
+        raise ServerError(f"neo4j-admin {' '.join(args[:2])} failed ({result.returncode}): {output}")
+
+
+def dump_database(settings: Settings, folder: Path) -> Path:
+    """`neo4j-admin database dump` of the database into `folder`; Neo4j must be stopped (Community)."""
+    _require_stopped(settings, "dump")
+    folder.mkdir(parents=True, exist_ok=True)
+    _admin(settings, "database", "dump", settings.neo4j_database, f"--to-path={folder}")
+    return folder / f"{settings.neo4j_database}.dump"
+
+
+def load_database(settings: Settings, folder: Path) -> None:
+    """`neo4j-admin database load` of the dump in `folder`, replacing the database; Neo4j must be stopped."""
+    _require_stopped(settings, "load")
+    _admin(settings, "database", "load", settings.neo4j_database, f"--from-path={folder}",
+           "--overwrite-destination=true")
+
+
+def _require_stopped(settings: Settings, action: str) -> None:
+    if not settings.manages_neo4j:
+        raise ServerError(f"NEO4J_URI is set ({settings.neo4j_uri}): titlegraph can {action} only its own "
+                          "Neo4j; use that server's neo4j-admin")
+    if status(settings).running:
+        raise ServerError(f"Neo4j is running: Community can {action} a database only while the server "
+                          "is stopped (`titlegraph neo4j stop`)")
 
 
 def _spawn_detached(command: list[str], env: dict[str, str], log_path: Path, cwd: Path) -> int:
@@ -201,9 +236,11 @@ def start(settings: Settings) -> ServerStatus:
     if current.running:
         _log(f"already running (pid {current.pid}) at {current.bolt_uri}")
         return current
-    if _port_open(settings.neo4j_host, settings.bolt_port):
-        raise ServerError(
-            f"port {settings.bolt_port} is taken by another process; set NEO4J_BOLT_PORT or stop it")
+    for port, variable in ((settings.bolt_port, "NEO4J_BOLT_PORT"), (settings.http_port, "NEO4J_HTTP_PORT")):
+        if _port_open(settings.neo4j_host, port):
+            owner = port_owner(port)
+            by = f"pid {owner[0]} ({owner[1]})" if owner else "another process"
+            raise ServerError(f"port {port} (Neo4j's {variable}) is taken by {by}: stop it or set {variable}")
     install(settings)
     home = settings.neo4j_home
     for sub in ("conf", "data", "logs", "run", "plugins", "import"):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from service.slate import REPORT_COLUMNS, RowError, read_slate, report_row, request_body, slate_row
 from titlegraph.config import Settings
+from titlegraph.errors import UserError
+from titlegraph.ports import can_listen, port_owner
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent / "gunicorn.conf.py"
 SAMPLE_NEW_TITLE = {
@@ -61,6 +63,40 @@ def gunicorn_command(settings: Settings) -> list[str]:
             "service:create_app()"]
 
 
+def _running_api(base_url: str) -> dict | None:
+    """The /version answer when a titlegraph API serves at `base_url`, else None."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/version", timeout=2) as response:
+            answer = json.load(response)
+    except (OSError, ValueError):
+        return None
+    return answer if isinstance(answer, dict) and "api_version" in answer else None
+
+
+def busy_port_message(settings: Settings) -> str:
+    """One line: who holds the API port (when it can be told) and what to do."""
+    base_url = f"http://{settings.api_host}:{settings.api_port}"
+    owner = port_owner(settings.api_port)
+    running = _running_api(base_url)
+    stop = f"stop it (kill {owner[0]})" if owner else "stop it"
+    if running is not None:
+        pid = f"pid {owner[0]}, " if owner else ""
+        model = f"model {running['model_version']}" if running.get("model_version") else "no model loaded"
+        who = f"a titlegraph API already serves there ({pid}{model})"
+        todo = f"use it, {stop},"
+    else:
+        who = f"the port is in use by pid {owner[0]} ({owner[1]})" if owner else "the port is in use"
+        todo = stop
+    return (f"cannot serve on {base_url}: {who}: {todo} or choose another port with --port "
+            "(or TITLEGRAPH_API_PORT)")
+
+
+def _require_free_port(settings: Settings) -> None:
+    # Checked before anything starts: gunicorn would retry a busy port five times, then exit 1.
+    if not can_listen(settings.api_host, settings.api_port):
+        raise UserError(busy_port_message(settings))
+
+
 def _start_gunicorn(settings: Settings) -> subprocess.Popen:
     env = dict(os.environ)
     # The workers load their settings from the environment, so the CLI's choices travel there.
@@ -89,6 +125,7 @@ def _wait(process: subprocess.Popen) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run gunicorn with the repo's config until it stops."""
     settings = _apply_options(settings, args)
+    _require_free_port(settings)
     print(f"serving on http://{settings.api_host}:{settings.api_port} "
           f"({settings.api_workers} workers); docs at /docs", flush=True)
     return _wait(_start_gunicorn(settings))
@@ -178,6 +215,7 @@ def demo_curls(base_url: str, title_id: str) -> list[str]:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """The main job: Neo4j up, data in, a model trained if none exists, then the API serving."""
     settings = _apply_options(settings, args)
+    _require_free_port(settings)
     _ensure_graph(settings)
     _ensure_model(settings)
     title_id = _sample_title_id(settings)

@@ -33,6 +33,9 @@ class EndpointSpec:
         summary: one line.
         description: longer text (default "").
         query: model of the query string (default None: no parameters).
+        path: model of the path parameters it constrains (default None: plain strings), so
+            /openapi.json says what the view accepts (a client generating valid requests from it
+            is not refused).
         body: model of the JSON body (default None: no body).
         response: model of the 200 answer (default None: `content_type` without a schema).
         errors: error statuses the view can answer besides 200 (default ()).
@@ -45,6 +48,7 @@ class EndpointSpec:
     summary: str
     description: str = ""
     query: type[BaseModel] | None = None
+    path: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
@@ -78,6 +82,15 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         return model.model_validate(values)
     except ValidationError as error:
         raise validation_error(error, "query") from None
+
+
+def parse_path(model: type[BaseModel], path_args: dict[str, str]) -> dict:
+    """The path arguments `model` constrains, validated (422 naming the parameter), plus the others."""
+    values = {name: value for name, value in path_args.items() if name in model.model_fields}
+    try:
+        return {**path_args, **model.model_validate(values).model_dump()}
+    except ValidationError as error:
+        raise validation_error(error, "path") from None
 
 
 def _reject_constant(name: str):
@@ -132,7 +145,7 @@ def endpoint(summary: str, **options) -> Callable:
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(**path_args):
-            arguments = dict(path_args)
+            arguments = parse_path(spec.path, path_args) if spec.path is not None else dict(path_args)
             if spec.query is not None:
                 arguments["query"] = parse_query(spec.query)
             if spec.body is not None:
@@ -162,9 +175,17 @@ def _strip_titles(schema: dict) -> dict:
     return {key: value for key, value in schema.items() if key != "title"}
 
 
+def _path_parameter(spec: EndpointSpec, name: str) -> dict:
+    schema = {"type": "string"}
+    description = spec.path_params.get(name, "")
+    if spec.path is not None and name in spec.path.model_fields:
+        schema = _strip_titles(spec.path.model_json_schema(mode="validation")["properties"][name])
+        description = schema.pop("description", description)
+    return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
+
+
 def _parameters(spec: EndpointSpec, path_names: list[str]) -> list[dict]:
-    parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"},
-                   "description": spec.path_params.get(name, "")} for name in path_names]
+    parameters = [_path_parameter(spec, name) for name in path_names]
     if spec.query is not None:
         query_schema = spec.query.model_json_schema(mode="validation")
         required = set(query_schema.get("required", []))

@@ -25,7 +25,18 @@ Iso2 = Annotated[
     AfterValidator(_upper),
     Field(description="ISO 3166-1 alpha-2 country code (case-insensitive)", examples=["KR"]),
 ]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def _text(max_length: int):
+    """Stripped text that must not be blank. The pattern says so in /openapi.json too: without it a
+    lone vertical tab met minLength there and got a 422 here (schemathesis' positive_data_acceptance)."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length,
+                                            pattern=r"\S")]
+
+
+ShortText = _text(100)
+TitleText = _text(300)
+SummaryText = _text(5000)
 
 
 def _integral(value):
@@ -42,11 +53,13 @@ def _calendar_date(value: str) -> dt.date:
         raise ValueError(f"not a calendar date (YYYY-MM-DD): {value!r}") from None
 
 
-StrictYear = Annotated[int, BeforeValidator(_integral), Field(strict=True, ge=1880, le=2100)]
+# The bounds come before the BeforeValidator: after it, pydantic writes them into the JSON schema as
+# `ge`/`le` (not JSON Schema), so /openapi.json called year 10000 valid and the API refused it.
+StrictYear = Annotated[int, Field(strict=True, ge=1880, le=2100), BeforeValidator(_integral)]
 # The model (training.predictor.NewTitle.validate) accepts 1..2000 minutes; a wider bound here let
 # 2001..10000 through to a 500 (found by schemathesis, tests/reliability/test_hostile_input.py).
-StrictMinutes = Annotated[int, BeforeValidator(_integral), Field(strict=True, ge=1, le=2_000)]
-Season = Annotated[int, BeforeValidator(_integral), Field(strict=True, ge=1, le=100)]
+StrictMinutes = Annotated[int, Field(strict=True, ge=1, le=2_000), BeforeValidator(_integral)]
+Season = Annotated[int, Field(strict=True, ge=1, le=100), BeforeValidator(_integral)]
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_calendar_date),
                     Field(json_schema_extra={"format": "date"}, examples=["2022-03-18"])]
 
@@ -95,6 +108,10 @@ class AudienceQuery(_Query):
     country: Iso2 | None = Field(None, description="one country instead of all")
 
 
+class CountryPath(_Query):
+    iso2: Iso2
+
+
 class CountryTitlesQuery(_Query):
     limit: int = Field(20, ge=1, le=200)
     type: Kind | None = None
@@ -128,9 +145,9 @@ class BatchQuery(_Query):
 class PredictRequest(_Body):
     """A new title described only by its metadata."""
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    title: TitleText
     type: Kind
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    summary: SummaryText
     genres: list[ShortText] = Field(default_factory=list, max_length=30, description=(
         "genre names in either catalog's vocabulary, case-insensitive; unknown ones come back "
         "in `warnings`"), examples=[["Dramas", "thriller"]])

@@ -42,6 +42,7 @@ class Settings:
         home: working folder for runtime state (Neo4j data, models, reports). Default `var/`.
         data_dir: folder with the public Netflix files (`TITLEGRAPH_DATA`).
         models_dir: where retrains write `models/<version>/` and `current`.
+        backups_dir: where `titlegraph backup` writes (`TITLEGRAPH_BACKUPS`, default `home/backups`).
         cache_dir: downloaded Neo4j jars, kept outside the clone so CI can reuse them.
         neo4j_uri: an external server; when None the project starts its own.
         neo4j_password: from `NEO4J_PASSWORD`, else a random one kept in `home/neo4j/password`.
@@ -61,6 +62,7 @@ class Settings:
     home: Path = PROJECT_ROOT / "var"
     data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
     models_dir: Path | None = None
+    backups_dir: Path | None = None
     cache_dir: Path = Path.home() / ".cache" / "titlegraph"
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
@@ -106,6 +108,15 @@ class Settings:
         return self.home / "reports"
 
     @property
+    def backups_path(self) -> Path:
+        return self.backups_dir or self.home / "backups"
+
+    @property
+    def saved_titles_stash(self) -> Path:
+        """Titles saved through the API, held here while `ingest --fresh` rebuilds the graph."""
+        return self.home / "saved_titles.pending.json"
+
+    @property
     def neo4j_lib_dir(self) -> Path:
         return self.cache_dir / f"neo4j-{NEO4J_VERSION}" / "lib"
 
@@ -147,6 +158,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         home=home,
         data_dir=_env_path(env, "TITLEGRAPH_DATA", defaults.data_dir),
         models_dir=_env_path(env, "TITLEGRAPH_MODELS", home / "models"),
+        backups_dir=_env_path(env, "TITLEGRAPH_BACKUPS", None),
         cache_dir=_env_path(env, "TITLEGRAPH_CACHE", defaults.cache_dir),
         neo4j_uri=env.get("NEO4J_URI") or None,
         neo4j_user=env.get("NEO4J_USER", defaults.neo4j_user),

@@ -8,7 +8,7 @@ from flask import Blueprint
 from graph import reads
 from service import context, schemas
 from service.contract import endpoint
-from service.errors import ApiError, NotFound
+from service.errors import NotFound
 
 bp = Blueprint("countries", __name__, url_prefix="/v1/countries")
 
@@ -21,28 +21,26 @@ def list_countries():
 
 
 def known_country(iso2: str) -> str:
-    """The upper-case code of a country of the graph: 422 if malformed, 404 if unknown (field `iso2`)."""
-    code = iso2.upper()
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
-        raise ApiError(422, "validation_error", "iso2: give a two-letter ISO 3166-1 code", "iso2")
-    if code not in context.catalog().get().country_names:
-        raise NotFound("country", code, "iso2")
-    return code
+    """`iso2` (two letters, upper-cased by schemas.CountryPath: anything else got a 422) if the graph
+    has that country, else 404 naming `iso2`."""
+    if iso2 not in context.catalog().get().country_names:
+        raise NotFound("country", iso2, "iso2")
+    return iso2
 
 
 @bp.get("/<iso2>/titles")
 @endpoint("Titles with the highest expected audience in a country", query=schemas.CountryTitlesQuery,
-          response=schemas.CountryTitlesResponse, errors=(404, 422, 503), tags=("countries",),
-          path_params={"iso2": "ISO 3166-1 alpha-2 code (case-insensitive)"}, description=(
+          path=schemas.CountryPath, response=schemas.CountryTitlesResponse, errors=(404, 422, 503),
+          tags=("countries",), description=(
               "Ranked by the current model's p_chart. While no predictions exist, `basis` is "
               "`observed`: titles ranked by their real chart points there, with a warning."))
 def country_titles(iso2: str, query: schemas.CountryTitlesQuery):
-    code = known_country(iso2)
+    known_country(iso2)
     names = context.catalog().get().country_names
     loaded = context.models().current()
     version = loaded.version if loaded else None
     handle = context.graph()
-    used_version, rows = reads.country_titles(handle.driver(), code, version=version, limit=query.limit,
+    used_version, rows = reads.country_titles(handle.driver(), iso2, version=version, limit=query.limit,
                                               kind=query.type, **handle.read_options)
     basis = "observed" if used_version is None else "predicted"
     warnings = []
@@ -50,7 +48,7 @@ def country_titles(iso2: str, query: schemas.CountryTitlesQuery):
         warnings.append({"code": "no_audience_predictions", "message": (
             "no audience predictions for this country yet; titles are ranked by observed chart "
             "points, not by a prediction")})
-    return {"country": code, "name": names[code], "basis": basis,
+    return {"country": iso2, "name": names[iso2], "basis": basis,
             "model_version": used_version, "titles": rows,
             "warnings": warnings}
 
@@ -69,8 +67,8 @@ def affinity_method(min_support: int) -> dict:
 
 @bp.get("/<iso2>/affinity")
 @endpoint("Genres and tags a country's charts favour or shun", query=schemas.CountryAffinityQuery,
-          response=schemas.CountryAffinityResponse, errors=(404, 422, 503), tags=("countries",),
-          path_params={"iso2": "ISO 3166-1 alpha-2 code (case-insensitive)"}, description=(
+          path=schemas.CountryPath, response=schemas.CountryAffinityResponse, errors=(404, 422, 503),
+          tags=("countries",), description=(
               "Lift of each genre (or vocabulary tag) in the country's weekly top 10 against all "
               "chart countries, with a 95% interval: `over` lists those whose interval is above 1, "
               "`under` those below 1. Computed at ingest (genres) and by `titlegraph train` (tags); "

@@ -4,14 +4,11 @@ clean ingest: same node and relationship counts, same checksum over every proper
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 
 import pytest
 
-from graph import queries
-from graph.maintenance import clear_graph, graph_counts
+from graph.maintenance import clear_graph, graph_checksum, graph_counts
 from tests.reliability.conftest import sigkill, titlegraph, wait_for_text, write_figures
 from tests.reliability.sample import write_sample
 
@@ -24,16 +21,6 @@ BATCH_SIZE = 100
 # mid relationship writes. Each killed run starts again from the beginning. The last kill comes
 # 0.05 s into ACTED_IN: at 0.3 s one CI run found the whole sample already written.
 KILL_POINTS = ((", titles]", 0.3), (", has_tag]", 0.0), (", acted_in]", 0.05))
-
-
-def fingerprint(driver) -> str:
-    """SHA-256 over every node and relationship with all their properties, order-independent."""
-    nodes, _, _ = driver.execute_query(queries.FINGERPRINT_NODES, routing_="r")
-    rels, _, _ = driver.execute_query(queries.FINGERPRINT_RELATIONSHIPS, routing_="r")
-    lines = sorted(json.dumps([sorted(r["labels"]), r["props"]], sort_keys=True, default=str) for r in nodes)
-    lines += sorted(json.dumps([r["type"], r["start"], r["end"], r["props"]], sort_keys=True, default=str)
-                    for r in rels)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _totals(driver) -> tuple[int, int]:
@@ -54,7 +41,7 @@ def test_killed_ingests_then_a_rerun_equal_a_clean_ingest(private_neo4j, private
     assert clean_run.wait(timeout=300) == 0, log.read_text()[-3000:]
     clean_seconds = time.monotonic() - started
     clean_counts = graph_counts(private_driver)
-    clean_print = fingerprint(private_driver)
+    clean_print = graph_checksum(private_driver)
     assert clean_counts[0]["Title"] > 100 and sum(clean_counts[1].values()) > 1000
 
     clear_graph(private_driver)
@@ -75,7 +62,7 @@ def test_killed_ingests_then_a_rerun_equal_a_clean_ingest(private_neo4j, private
     rerun = titlegraph(private_neo4j, *args, log_path=log, **batch)
     assert rerun.wait(timeout=300) == 0, log.read_text()[-3000:]
     assert graph_counts(private_driver) == clean_counts
-    assert fingerprint(private_driver) == clean_print
+    assert graph_checksum(private_driver) == clean_print
 
     write_figures("reliability_ingest_kill", {
         "batch_size": BATCH_SIZE, "clean_ingest_seconds": round(clean_seconds, 2),
