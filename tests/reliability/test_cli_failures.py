@@ -124,5 +124,5 @@ def test_unreachable_neo4j_is_one_line(settings):
 
 @pytest.mark.neo4j
 def test_wrong_password_is_one_line(neo4j_server, settings):
-    env = _env(settings, NEO4J_URI=settings.bolt_uri, NEO4J_PASSWORD="not-the-password")
+    env = _env(settings, NEO4J_URI=settings.bolt_uri, NEO4J_PASSWORD=settings.password() + "-wrong")
     assert_one_line(titlegraph(env, "ingest"), "refused user 'neo4j'", "NEO4J_PASSWORD")
