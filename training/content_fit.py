@@ -41,13 +41,13 @@ def build_content(
     summary_vectors = encoder.transform([summary_text(t.title, t.summary) for t in titles])
     vocabulary = load_vocabulary()
     assigner = TagAssigner(vocabulary, encoder.transform([tag.definition for tag in vocabulary.tags]))
-    texts = [TitleText(t.title, t.summary, t.genres, t.rating) for t in titles]
-    scores = assigner.scores(summary_vectors, texts)
+    texts = [TitleText(t.title, t.summary, t.genres, t.rating, t.kind) for t in titles]
     labels = load_tag_labels()
     row_of = {t.id: row for row, t in enumerate(titles)}
     labelled = [title_id for title_id in sorted(labels) if title_id in row_of]
     fit_ids = [title_id for title_id in labelled if is_fit_half(title_id)]
     report_ids = [title_id for title_id in labelled if not is_fit_half(title_id)]
+    scores = assigner.scores(summary_vectors, texts)
     if fit_ids:
         assigner.thresholds = fit_thresholds(
             assigner, scores[[row_of[i] for i in fit_ids]], [labels[i] for i in fit_ids]

@@ -54,7 +54,7 @@ class ContentModel:
     ) -> tuple[ContentTitle, np.ndarray]:
         """A new title as the content index sees it: its tags and its content vector."""
         summary_vector = self.encoder.transform([summary_text(title, summary)])
-        tags = self.assigner.assign(summary_vector, [TitleText(title, summary, genres, rating)])[0]
+        tags = self.assigner.assign(summary_vector, [TitleText(title, summary, genres, rating, kind)])[0]
         described = ContentTitle(
             id="",
             title=title,
