@@ -1,6 +1,6 @@
 """Building the content comps model from the graph's titles: encode summaries and tag definitions,
-fit the tagger's thresholds on half of the labelled titles and measure it on the other half,
-tag every title, index the catalog."""
+fit the tagger's keyword bonus and thresholds on half of the labelled titles and measure it on the
+other half, tag every title, index the catalog."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 from training.content import ContentIndex, ContentTitle, ContentWeights
 from training.content_model import ContentModel, summary_text
 from training.features import MiniLmEncoder
-from training.tagging import TagAssigner, TitleText, fit_thresholds, precision_recall_at
+from training.tagging import TagAssigner, TitleText, fit_keyword_bonus, precision_recall_at
 from training.vocabulary import load_tag_labels, load_vocabulary
 
 
@@ -47,15 +47,15 @@ def build_content(
     labelled = [title_id for title_id in sorted(labels) if title_id in row_of]
     fit_ids = [title_id for title_id in labelled if is_fit_half(title_id)]
     report_ids = [title_id for title_id in labelled if not is_fit_half(title_id)]
-    scores = assigner.scores(summary_vectors, texts)
     if fit_ids:
-        assigner.thresholds = fit_thresholds(
-            assigner, scores[[row_of[i] for i in fit_ids]], [labels[i] for i in fit_ids]
-        )
-    tags = assigner.select(scores)
+        fit_rows = [row_of[i] for i in fit_ids]
+        fit_keyword_bonus(assigner, summary_vectors[fit_rows], [texts[r] for r in fit_rows],
+                          [labels[i] for i in fit_ids])
+    tags = assigner.select(assigner.scores(summary_vectors, texts))
     tag_metrics = dict(
         precision_recall_at([tags[row_of[i]] for i in report_ids], [labels[i] for i in report_ids]),
         thresholds=assigner.thresholds,
+        keyword_bonus=assigner.keyword_bonus,
         fit_titles=len(fit_ids),
         vocabulary=vocabulary.version,
         tags=len(vocabulary.tags),

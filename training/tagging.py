@@ -1,6 +1,6 @@
-"""Assigning vocabulary tags to titles: sentence-encoder similarity to the tag definitions, per-facet
-thresholds fitted on hand-labelled titles, and rules where a genre, rating, keyword or format is
-decisive.
+"""Assigning vocabulary tags to titles: sentence-encoder similarity to the tag definitions, a keyword
+bonus and per-facet thresholds fitted on hand-labelled titles, and rules where a genre, rating,
+keyword or format is decisive.
 
 A title's score for a tag is the cosine between its summary vector and the tag definition's
 vector, plus a bonus when a keyword occurs in its name or summary; a genre that implies the tag,
@@ -9,8 +9,8 @@ not meet (its kind, the format its genres give, a keyword for a named place, ani
 training/vocabulary.py REQUIREMENTS) is ruled out whatever the similarity says: a drama about a
 deadly game is no game show, and a zoo of big cats is no cat comedy. A tag is kept when its score
 clears its facet's threshold; a title keeps 3 to 12 tags (the best allowed scores fill up to 3).
-Thresholds are fitted on one half of the labelled sample (`fit_thresholds`) and the other half
-reports precision@5 and recall (training/content_fit.py)."""
+The bonus and the thresholds are fitted on one half of the labelled sample (`fit_keyword_bonus`)
+and the other half reports precision@5 and recall (training/content_fit.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ import numpy as np
 from graph.normalize import normalize_title
 from training.vocabulary import FACETS, Vocabulary
 
+# The keyword bonus before it is fitted (fit_keyword_bonus chooses it on the labelled half).
 KEYWORD_BONUS = 0.15
+KEYWORD_BONUS_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 # The score of a tag a title does not qualify for (below any threshold, never a fill-up tag).
 RULED_OUT = -1.0
 # Genre groups that tags require (training/vocabulary.py REQUIREMENTS), lower-cased labels of the
@@ -76,6 +78,7 @@ class TagAssigner:
         vocabulary: the curated tags.
         definition_vectors: unit sentence vectors of the definitions, in vocabulary order.
         thresholds: facet -> minimum score (default 0.35 for every facet until fitted).
+        keyword_bonus: added to the similarity when a keyword occurs (default 0.15 until fitted).
     """
 
     def __init__(
@@ -83,10 +86,12 @@ class TagAssigner:
         vocabulary: Vocabulary,
         definition_vectors: np.ndarray,
         thresholds: dict[str, float] | None = None,
+        keyword_bonus: float = KEYWORD_BONUS,
     ) -> None:
         self.vocabulary = vocabulary
         self.definition_vectors = definition_vectors.astype(np.float32)
         self.thresholds = dict.fromkeys(FACETS, DEFAULT_THRESHOLD) | dict(thresholds or {})
+        self.keyword_bonus = keyword_bonus
         self._facet_of_column = np.array([tag.facet for tag in vocabulary.tags])
         self._keyword_patterns = [_phrases(tag.keywords) for tag in vocabulary.tags]
         self._not_keyword_patterns = [_phrases(tag.not_keywords) for tag in vocabulary.tags]
@@ -107,7 +112,7 @@ class TagAssigner:
         scores = summary_vectors.astype(np.float32) @ self.definition_vectors.T
         for row, title in enumerate(titles):
             keyword_columns = self._keyword_columns(normalize_title(f"{title.title} {title.summary or ''}"))
-            scores[row, sorted(keyword_columns)] += KEYWORD_BONUS
+            scores[row, sorted(keyword_columns)] += self.keyword_bonus
             genre_columns = {column for genre in title.genres
                              for column in self._columns_of_genre.get(genre.lower(), [])}
             scores[row, sorted(genre_columns)] = 1.0
@@ -198,6 +203,28 @@ def fit_thresholds(
             best = max(best, (f1, round(float(threshold), 2)))
         thresholds[facet] = best[1]
     return thresholds
+
+
+def fit_keyword_bonus(
+    assigner: TagAssigner,
+    summary_vectors: np.ndarray,
+    titles: Sequence[TitleText],
+    labels: Sequence[set[str]],
+    grid: Sequence[float] = KEYWORD_BONUS_GRID,
+) -> tuple[float, dict[str, float]]:
+    """The keyword bonus and facet thresholds with the best micro F1 on labelled titles (each bonus
+    with its own fitted thresholds); the assigner is left with both."""
+    truth = np.array([[name in label for name in assigner.vocabulary.names] for label in labels], dtype=bool)
+    best = (-1.0, assigner.keyword_bonus, assigner.thresholds)
+    for bonus in grid:
+        assigner.keyword_bonus = bonus
+        scores = assigner.scores(summary_vectors, titles)
+        thresholds = fit_thresholds(assigner, scores, labels)
+        predicted = scores >= np.array([thresholds[facet] for facet in assigner._facet_of_column])
+        f1 = 2 * float((predicted & truth).sum()) / max(1.0, float(predicted.sum() + truth.sum()))
+        best = max(best, (f1, bonus, thresholds), key=lambda entry: entry[0])
+    _, assigner.keyword_bonus, assigner.thresholds = best
+    return assigner.keyword_bonus, assigner.thresholds
 
 
 def precision_recall_at(

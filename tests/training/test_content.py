@@ -3,15 +3,20 @@ vocabulary files, and the save/load round trip. Tiny synthetic catalogs, no data
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from training.content import ContentIndex, ContentTitle, ContentWeights, audience_class, why_sentence
+from training.content_model import ContentModel
 from training.franchise import franchise_key, franchise_pairs, work_key
 from training.tagging import (
+    KEYWORD_BONUS,
     RULED_OUT,
     TagAssigner,
     TitleText,
+    fit_keyword_bonus,
     fit_thresholds,
     genre_groups,
     precision_recall_at,
@@ -217,6 +222,21 @@ def test_format_tags_follow_the_kind_and_either_genre_group():
     assert scores[[0, 2], 3].tolist() == [pytest.approx(0.2)] * 2, "travel shows: documentary or reality"
 
 
+def test_the_keyword_bonus_is_fitted_on_labelled_titles():
+    assigner = TagAssigner(_gated_vocabulary(), np.eye(4, dtype=np.float32))
+    # Every reality show is as close to "game show" as the next; the labelled ones name it.
+    titles = [TitleText(f"t{i}", "a game show" if i % 2 else "a quiz", ["Reality TV"], None, "show")
+              for i in range(20)]
+    vectors = np.zeros((20, 4), dtype=np.float32)
+    vectors[:, 0] = 0.3
+    labels = [{"game show"} if i % 2 else set() for i in range(20)]
+    bonus, thresholds = fit_keyword_bonus(assigner, vectors, titles, labels, grid=(0.0, 0.3))
+    assert bonus == 0.3 and assigner.keyword_bonus == 0.3
+    assert 0.3 < thresholds["format"] <= 0.6
+    cleared = assigner.scores(vectors, titles)[:, 0] >= thresholds["format"]
+    assert cleared.tolist() == [bool(i % 2) for i in range(20)], "only the titles naming it clear"
+
+
 def test_the_committed_vocabulary_gates_unscripted_formats_and_named_places():
     vocabulary = load_vocabulary()
     requires = {tag.name: tag.requires for tag in vocabulary.tags}
@@ -285,3 +305,17 @@ def test_the_graph_step_moves_a_title_towards_those_it_shares_people_with():
     alone = ContentTitle("", "New", "show", "TV-MA", ["Dramas"], [], [])
     pulled = smoothed.embed([new], vectors[:1])[0]
     assert pulled @ smoothed.matrix[1] > smoothed.embed([alone], vectors[:1])[0] @ smoothed.matrix[1]
+
+
+def test_a_saved_content_model_keeps_its_fitted_bonus_and_thresholds(tmp_path):
+    vocabulary = load_vocabulary()
+    assigner = TagAssigner(vocabulary, np.eye(len(vocabulary.tags), 8, dtype=np.float32),
+                           dict.fromkeys(FACETS, 0.42), keyword_bonus=0.35)
+    ContentModel(_catalog(), assigner, encoder=None).save(tmp_path)
+    loaded = ContentModel.load(tmp_path)
+    assert loaded.assigner.keyword_bonus == 0.35 and loaded.assigner.thresholds == assigner.thresholds
+    # A bundle written before the bonus was fitted loads with the old fixed bonus.
+    stored = json.loads((tmp_path / "tagging.json").read_text())
+    del stored["keyword_bonus"]
+    (tmp_path / "tagging.json").write_text(json.dumps(stored))
+    assert ContentModel.load(tmp_path).assigner.keyword_bonus == KEYWORD_BONUS
