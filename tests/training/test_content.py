@@ -8,7 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from training.content import ContentIndex, ContentTitle, ContentWeights, audience_class, why_sentence
+from training.content import (
+    ContentIndex,
+    ContentTitle,
+    ContentWeights,
+    audience_class,
+    format_row,
+    why_sentence,
+)
 from training.content_model import ContentModel
 from training.franchise import franchise_key, franchise_pairs, work_key
 from training.tagging import (
@@ -319,3 +326,25 @@ def test_a_saved_content_model_keeps_its_fitted_bonus_and_thresholds(tmp_path):
     del stored["keyword_bonus"]
     (tmp_path / "tagging.json").write_text(json.dumps(stored))
     assert ContentModel.load(tmp_path).assigner.keyword_bonus == KEYWORD_BONUS
+
+
+def test_a_title_has_one_format_and_may_be_animated():
+    # FORMATS: stand-up, documentary, unscripted, scripted, animation
+    assert format_row(["Stand-Up Comedy", "documentation"]) == [1, 0, 0, 0, 0]
+    assert format_row(["Docuseries", "Reality TV"]) == [0, 1, 0, 0, 0]
+    assert format_row(["Reality TV"]) == [0, 0, 1, 0, 0]
+    assert format_row(["Anime Series", "TV Dramas"]) == [0, 0, 0, 1, 1]
+    assert format_row([]) == [0, 0, 0, 1, 0]
+
+
+def test_the_format_block_puts_a_dramas_comps_before_a_game_show():
+    drama = ContentTitle("d", "Deadly Games", "show", "TV-MA", ["TV Dramas"], [])
+    other_drama = ContentTitle("o", "Survivors", "show", "TV-MA", ["TV Thrillers"], [])
+    game_show = ContentTitle("g", "Prize Night", "show", "TV-MA", ["Reality TV"], [])
+    # The game show's summary is closer to the drama's than the other drama's is.
+    vectors = np.stack([_vector(1, 0), _vector(0.9, 0.44), _vector(0.95, 0.31)])
+    without = ContentIndex([drama, other_drama, game_show], vectors, {},
+                           ContentWeights(format=0.0, neighbours=0.0, people=0.0))
+    assert [without.ids[j] for j, _ in without.comps_of("d", k=2)] == ["g", "o"]
+    with_format = without.reweighted(ContentWeights(format=0.2, neighbours=0.0, people=0.0))
+    assert [with_format.ids[j] for j, _ in with_format.comps_of("d", k=2)] == ["o", "g"]
