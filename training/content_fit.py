@@ -1,6 +1,6 @@
 """Building the content comps model from the graph's titles: encode summaries and tag definitions,
-fit the tagger's thresholds on half of the labelled titles and measure it on the other half,
-tag every title, index the catalog."""
+fit the tagger's keyword bonus and thresholds on half of the labelled titles and measure it on the
+other half, tag every title, index the catalog."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 from training.content import ContentIndex, ContentTitle, ContentWeights
 from training.content_model import ContentModel, summary_text
 from training.features import MiniLmEncoder
-from training.tagging import TagAssigner, TitleText, fit_thresholds, precision_recall_at
+from training.tagging import TagAssigner, TitleText, fit_keyword_bonus, precision_recall_at
 from training.vocabulary import load_tag_labels, load_vocabulary
 
 
@@ -41,21 +41,21 @@ def build_content(
     summary_vectors = encoder.transform([summary_text(t.title, t.summary) for t in titles])
     vocabulary = load_vocabulary()
     assigner = TagAssigner(vocabulary, encoder.transform([tag.definition for tag in vocabulary.tags]))
-    texts = [TitleText(t.title, t.summary, t.genres, t.rating) for t in titles]
-    scores = assigner.scores(summary_vectors, texts)
+    texts = [TitleText(t.title, t.summary, t.genres, t.rating, t.kind) for t in titles]
     labels = load_tag_labels()
     row_of = {t.id: row for row, t in enumerate(titles)}
     labelled = [title_id for title_id in sorted(labels) if title_id in row_of]
     fit_ids = [title_id for title_id in labelled if is_fit_half(title_id)]
     report_ids = [title_id for title_id in labelled if not is_fit_half(title_id)]
     if fit_ids:
-        assigner.thresholds = fit_thresholds(
-            assigner, scores[[row_of[i] for i in fit_ids]], [labels[i] for i in fit_ids]
-        )
-    tags = assigner.select(scores)
+        fit_rows = [row_of[i] for i in fit_ids]
+        fit_keyword_bonus(assigner, summary_vectors[fit_rows], [texts[r] for r in fit_rows],
+                          [labels[i] for i in fit_ids])
+    tags = assigner.select(assigner.scores(summary_vectors, texts))
     tag_metrics = dict(
         precision_recall_at([tags[row_of[i]] for i in report_ids], [labels[i] for i in report_ids]),
         thresholds=assigner.thresholds,
+        keyword_bonus=assigner.keyword_bonus,
         fit_titles=len(fit_ids),
         vocabulary=vocabulary.version,
         tags=len(vocabulary.tags),

@@ -13,7 +13,7 @@ import numpy as np
 from training.content import ContentIndex, ContentTitle
 from training.features import MiniLmEncoder
 from training.layout import LAYOUT_FILE, Layout
-from training.tagging import TagAssigner, TitleText
+from training.tagging import KEYWORD_BONUS, TagAssigner, TitleText
 from training.vocabulary import VOCABULARY_PATH, load_vocabulary
 
 FOLDER = "content"
@@ -54,7 +54,7 @@ class ContentModel:
     ) -> tuple[ContentTitle, np.ndarray]:
         """A new title as the content index sees it: its tags and its content vector."""
         summary_vector = self.encoder.transform([summary_text(title, summary)])
-        tags = self.assigner.assign(summary_vector, [TitleText(title, summary, genres, rating)])[0]
+        tags = self.assigner.assign(summary_vector, [TitleText(title, summary, genres, rating, kind)])[0]
         described = ContentTitle(
             id="",
             title=title,
@@ -109,7 +109,8 @@ class ContentModel:
         np.save(folder / "tag_definitions.npy", self.assigner.definition_vectors)
         (folder / "tagging.json").write_text(
             json.dumps(
-                {"thresholds": self.assigner.thresholds, "vocabulary": self.assigner.vocabulary.version}
+                {"thresholds": self.assigner.thresholds, "keyword_bonus": self.assigner.keyword_bonus,
+                 "vocabulary": self.assigner.vocabulary.version}
             )
         )
 
@@ -122,6 +123,7 @@ class ContentModel:
             load_vocabulary(folder / "tag_vocabulary.csv"),
             np.load(folder / "tag_definitions.npy"),
             stored["thresholds"],
+            stored.get("keyword_bonus", KEYWORD_BONUS),  # bundles from before the bonus was fitted
         )
         index = ContentIndex.load(folder)
         layout = Layout.load(folder) if (folder / LAYOUT_FILE).is_file() else None

@@ -157,8 +157,9 @@ def choose_weights(
         # beyond 0.2 the lists read as "same actors" rather than "same story" (ContentWeights).
         (0.45, 0.6), (0.15, 0.3), (0.15, 0.3), (0.0, 0.05), (0.0, 0.2)
     ):
-        weights = ContentWeights(summary=summary, tags=tags, genres=genres, kind=0.05, people=people,
-                                 neighbours=neighbours)
+        # Kind and format keep their fixed shares (ContentWeights): franchise pairs share both.
+        weights = replace(ContentWeights(), summary=summary, tags=tags, genres=genres, people=people,
+                          neighbours=neighbours)
         candidate = index.reweighted(weights)
         tried.append((franchise_recall(candidate, content_scorer(candidate, signals), validation), weights))
     tried.sort(key=lambda pair: -pair[0])

@@ -1,8 +1,10 @@
 """The curated tag vocabulary (training/resources/tag_vocabulary.csv) and its labelled sample.
 
 Each tag has a facet (subject, mood, setting, audience, format), a one-line definition written
-like a plot summary (the sentence encoder compares summaries with it), decisive keywords and
-the genres that imply it. The version is a hash of the file, so a changed vocabulary is a new
+like a plot summary (the sentence encoder compares summaries with it), decisive keywords, the
+genres that imply it, and what a title must be for the tag to apply at all (`requires`, see
+`REQUIREMENTS`). A keyword written `-big cat` is a phrase that does not count as the tag's keyword
+(a "big cat" is no house cat). The version is a hash of the file, so a changed vocabulary is a new
 version wherever tags are written.
 """
 
@@ -17,6 +19,17 @@ RESOURCES = Path(__file__).resolve().parent / "resources"
 VOCABULARY_PATH = RESOURCES / "tag_vocabulary.csv"
 TAG_LABELS_PATH = RESOURCES / "tag_labels.csv"
 FACETS = ("subject", "mood", "setting", "audience", "format")
+# What a tag can require of a title (every listed requirement must hold; options joined by "/",
+# as in "documentary/unscripted", ask for either):
+# - "keyword": a keyword occurs in the name or summary, or a genre implies the tag (places,
+#   animals, sports, named eras and groups are facts a summary states; sentence similarity
+#   confuses one country or sport with another);
+# - "show" / "movie": the title's kind;
+# - a genre group of training.tagging.GENRE_GROUPS ("unscripted", "documentary", "stand-up",
+#   "animation", "kids") that the title's genres must meet, or "scripted" (none of the unscripted,
+#   documentary or stand-up genres): a game show is reality TV, never a drama about a game.
+REQUIREMENTS = ("keyword", "show", "movie", "unscripted", "documentary", "stand-up", "animation", "kids",
+                "scripted")
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,8 @@ class TagDefinition:
     definition: str
     keywords: tuple[str, ...]
     genres: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    not_keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,7 +55,6 @@ class Vocabulary:
     @property
     def names(self) -> list[str]:
         return [tag.name for tag in self.tags]
-
 
 
 def _split(cell: str | None) -> tuple[str, ...]:
@@ -58,13 +72,19 @@ def load_vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
         if name in seen:
             raise ValueError(f"{path.name}:{line}: tag {name!r} is defined twice")
         seen.add(name)
+        requires = _split(row.get("requires"))
+        if {option for requirement in requires for option in requirement.split("/")} - set(REQUIREMENTS):
+            raise ValueError(f"{path.name}:{line}: requires must be among {REQUIREMENTS}, got {requires}")
+        keywords = [k.lower() for k in _split(row["keywords"])]
         tags.append(
             TagDefinition(
                 name,
                 row["facet"],
                 row["definition"].strip(),
-                tuple(k.lower() for k in _split(row["keywords"])),
+                tuple(k for k in keywords if not k.startswith("-")),
                 _split(row["genres"]),
+                requires,
+                tuple(k[1:].strip() for k in keywords if k.startswith("-")),
             )
         )
     return Vocabulary(tuple(tags), hashlib.sha256(raw).hexdigest()[:12])

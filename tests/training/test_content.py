@@ -3,12 +3,31 @@ vocabulary files, and the save/load round trip. Tiny synthetic catalogs, no data
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from training.content import ContentIndex, ContentTitle, ContentWeights, audience_class, why_sentence
+from training.content import (
+    ContentIndex,
+    ContentTitle,
+    ContentWeights,
+    audience_class,
+    format_row,
+    why_sentence,
+)
+from training.content_model import ContentModel
 from training.franchise import franchise_key, franchise_pairs, work_key
-from training.tagging import TagAssigner, TitleText, fit_thresholds, precision_recall_at
+from training.tagging import (
+    KEYWORD_BONUS,
+    RULED_OUT,
+    TagAssigner,
+    TitleText,
+    fit_keyword_bonus,
+    fit_thresholds,
+    genre_groups,
+    precision_recall_at,
+)
 from training.vocabulary import FACETS, TagDefinition, Vocabulary, load_tag_labels, load_vocabulary
 
 
@@ -158,6 +177,97 @@ def test_tagging_uses_similarity_keywords_genres_and_ratings():
     assert {"docuseries", "kids"} <= {name for name, _ in tags[1]}
 
 
+def _gated_vocabulary() -> Vocabulary:
+    tags = (
+        TagDefinition("game show", "format", "contestants play for prizes", ("game show",), ("Game Shows",),
+                      ("unscripted",)),
+        TagDefinition("cats", "subject", "life with a pet cat", ("cat", "kitten"), (), ("keyword",),
+                      ("big cat",)),
+        TagDefinition("docuseries", "format", "a documentary series", (), ("Docuseries", "Documentary"),
+                      ("documentary", "show")),
+        TagDefinition("travel show", "format", "a host travels", (), (), ("unscripted/documentary",)),
+    )
+    return Vocabulary(tags, "test")
+
+
+def _gated_scores(titles: list[TitleText], similarity: float = 0.9) -> tuple[TagAssigner, np.ndarray]:
+    """The assigner and its titles x tags scores when every summary is `similarity` close to every
+    definition."""
+    assigner = TagAssigner(_gated_vocabulary(), np.eye(4, dtype=np.float32), dict.fromkeys(FACETS, 0.5))
+    return assigner, assigner.scores(np.full((len(titles), 4), similarity, dtype=np.float32), titles)
+
+
+def test_a_scripted_drama_never_gets_a_format_tag_of_unscripted_tv():
+    drama = TitleText("Squid Game", "Players compete in deadly children's games.",
+                      ["TV Dramas", "TV Thrillers"], "TV-MA", "show")
+    quiz = TitleText("Quiz Night", "Contestants answer trivia.", ["Reality TV"], "TV-G", "show")
+    assigner, scores = _gated_scores([drama, quiz])
+    assert scores[:, 0].tolist() == [RULED_OUT, pytest.approx(0.9)]  # game show
+    assert scores[0, 3] == RULED_OUT  # travel show: neither reality nor documentary
+    tags = assigner.select(scores)
+    assert "game show" not in {name for name, _ in tags[0]}, "a ruled-out tag never fills up to three"
+    assert "game show" in {name for name, _ in tags[1]}
+    assert genre_groups(drama.genres) == {"scripted"}
+    assert genre_groups(["Stand-Up Comedy", "documentation"]) == {"stand-up", "documentary"}
+
+
+def test_a_named_animal_needs_its_keyword_and_big_cats_are_no_cats():
+    zoo = TitleText("Tiger King", "A zoo owner in the underworld of big cat breeding.", ["Docuseries"],
+                    "TV-MA", "show")
+    pet = TitleText("Kitten Diaries", "A lonely woman adopts a stray kitten.", ["Dramas"], "PG", "movie")
+    vague = TitleText("Whiskers", "A curious, mischievous companion.", ["Comedies"], "PG", "movie")
+    _, scores = _gated_scores([zoo, pet, vague])
+    assert scores[:, 1].tolist() == [RULED_OUT, pytest.approx(0.9 + 0.15), RULED_OUT]
+
+
+def test_format_tags_follow_the_kind_and_either_genre_group():
+    series = TitleText("Wild Places", "A look at nature.", ["Docuseries"], "TV-G", "show")
+    film = TitleText("One Wild Place", "A look at nature.", ["Documentary"], "TV-G", "movie")
+    reality = TitleText("Road Food", "A host eats his way round.", ["Reality TV"], "TV-G", "show")
+    _, scores = _gated_scores([series, film, reality], similarity=0.2)
+    assert scores[:2, 2].tolist() == [1.0, RULED_OUT], "a documentary film is no docuseries"
+    assert scores[[0, 2], 3].tolist() == [pytest.approx(0.2)] * 2, "travel shows: documentary or reality"
+
+
+def test_the_keyword_bonus_is_fitted_on_labelled_titles():
+    assigner = TagAssigner(_gated_vocabulary(), np.eye(4, dtype=np.float32))
+    # Every reality show is as close to "game show" as the next; the labelled ones name it.
+    titles = [TitleText(f"t{i}", "a game show" if i % 2 else "a quiz", ["Reality TV"], None, "show")
+              for i in range(20)]
+    vectors = np.zeros((20, 4), dtype=np.float32)
+    vectors[:, 0] = 0.3
+    labels = [{"game show"} if i % 2 else set() for i in range(20)]
+    bonus, thresholds = fit_keyword_bonus(assigner, vectors, titles, labels, grid=(0.0, 0.3))
+    assert bonus == 0.3 and assigner.keyword_bonus == 0.3
+    assert 0.3 < thresholds["format"] <= 0.6
+    cleared = assigner.scores(vectors, titles)[:, 0] >= thresholds["format"]
+    assert cleared.tolist() == [bool(i % 2) for i in range(20)], "only the titles naming it clear"
+
+
+def test_the_committed_vocabulary_gates_unscripted_formats_and_named_places():
+    vocabulary = load_vocabulary()
+    requires = {tag.name: tag.requires for tag in vocabulary.tags}
+    for name in ("reality series", "reality competition", "game show", "dating show", "cooking competition",
+                 "talent show"):
+        assert requires[name] == ("unscripted",), name
+    assert requires["stand-up"] == ("stand-up",)
+    assert "documentary" in requires["docuseries"] and "show" in requires["docuseries"]
+    named = ("new york", "texas", "cats", "dogs", "soccer", "yakuza", "1980s")
+    assert all("keyword" in requires[name] for name in named)
+    cats = next(tag for tag in vocabulary.tags if tag.name == "cats")
+    assert "big cat" in cats.not_keywords and "big cat" not in cats.keywords
+    # With every definition as close as can be, a drama still gets none of the unscripted formats.
+    assigner = TagAssigner(vocabulary, np.eye(len(vocabulary.tags), dtype=np.float32))
+    drama = TitleText("Deadly Games", "Contestants play children's games for a cash prize.", ["TV Dramas"],
+                      "TV-MA", "show")
+    scores = assigner.scores(np.ones((1, len(vocabulary.tags)), dtype=np.float32), [drama])[0]
+    for column, tag in enumerate(vocabulary.tags):
+        if any("unscripted" in requirement.split("/") for requirement in tag.requires) or tag.name in (
+            "docuseries", "documentary", "stand-up"
+        ):
+            assert scores[column] == RULED_OUT, tag.name
+
+
 def test_thresholds_fitted_on_labels_improve_precision():
     vocabulary = _tiny_vocabulary()
     assigner = TagAssigner(vocabulary, np.eye(4, dtype=np.float32), dict.fromkeys(FACETS, 0.0))
@@ -202,3 +312,39 @@ def test_the_graph_step_moves_a_title_towards_those_it_shares_people_with():
     alone = ContentTitle("", "New", "show", "TV-MA", ["Dramas"], [], [])
     pulled = smoothed.embed([new], vectors[:1])[0]
     assert pulled @ smoothed.matrix[1] > smoothed.embed([alone], vectors[:1])[0] @ smoothed.matrix[1]
+
+
+def test_a_saved_content_model_keeps_its_fitted_bonus_and_thresholds(tmp_path):
+    vocabulary = load_vocabulary()
+    assigner = TagAssigner(vocabulary, np.eye(len(vocabulary.tags), 8, dtype=np.float32),
+                           dict.fromkeys(FACETS, 0.42), keyword_bonus=0.35)
+    ContentModel(_catalog(), assigner, encoder=None).save(tmp_path)
+    loaded = ContentModel.load(tmp_path)
+    assert loaded.assigner.keyword_bonus == 0.35 and loaded.assigner.thresholds == assigner.thresholds
+    # A bundle written before the bonus was fitted loads with the old fixed bonus.
+    stored = json.loads((tmp_path / "tagging.json").read_text())
+    del stored["keyword_bonus"]
+    (tmp_path / "tagging.json").write_text(json.dumps(stored))
+    assert ContentModel.load(tmp_path).assigner.keyword_bonus == KEYWORD_BONUS
+
+
+def test_a_title_has_one_format_and_may_be_animated():
+    # FORMATS: stand-up, documentary, unscripted, scripted, animation
+    assert format_row(["Stand-Up Comedy", "documentation"]) == [1, 0, 0, 0, 0]
+    assert format_row(["Docuseries", "Reality TV"]) == [0, 1, 0, 0, 0]
+    assert format_row(["Reality TV"]) == [0, 0, 1, 0, 0]
+    assert format_row(["Anime Series", "TV Dramas"]) == [0, 0, 0, 1, 1]
+    assert format_row([]) == [0, 0, 0, 1, 0]
+
+
+def test_the_format_block_puts_a_dramas_comps_before_a_game_show():
+    drama = ContentTitle("d", "Deadly Games", "show", "TV-MA", ["TV Dramas"], [])
+    other_drama = ContentTitle("o", "Survivors", "show", "TV-MA", ["TV Thrillers"], [])
+    game_show = ContentTitle("g", "Prize Night", "show", "TV-MA", ["Reality TV"], [])
+    # The game show's summary is closer to the drama's than the other drama's is.
+    vectors = np.stack([_vector(1, 0), _vector(0.9, 0.44), _vector(0.95, 0.31)])
+    without = ContentIndex([drama, other_drama, game_show], vectors, {},
+                           ContentWeights(format=0.0, neighbours=0.0, people=0.0))
+    assert [without.ids[j] for j, _ in without.comps_of("d", k=2)] == ["g", "o"]
+    with_format = without.reweighted(ContentWeights(format=0.2, neighbours=0.0, people=0.0))
+    assert [with_format.ids[j] for j, _ in with_format.comps_of("d", k=2)] == ["o", "g"]
