@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from service.localization import (
-    add_expected_hours,
     NON_OFFICIAL_WEIGHT,
     TerritoryLanguage,
+    add_expected_hours,
     build_plan,
     country_audiences,
     language_name,
