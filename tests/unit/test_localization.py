@@ -134,3 +134,26 @@ def test_expected_hours_split_the_worldwide_median_by_weeks_and_market_weight():
     empty = [{"country": "US", "expected_weeks": 0.0}]
     add_expected_hours(empty, 400.0, {"US": 1.0})
     assert "expected_hours" not in empty[0]
+
+
+def test_the_lazy_greedy_takes_the_largest_gain_at_every_step():
+    import random
+
+    from service.localization import _Greedy
+
+    random.seed(3)
+    countries = ["US", "GB", "BR", "MX", "ES", "FR", "DE", "IN", "JP", "KR", "CH", "BE", "CA", "SG", "ZA"]
+    entries = [{"country": iso2, "expected_weeks": random.random() * 3, "p_chart": 0.5} for iso2 in countries]
+    weights = {iso2: random.random() for iso2 in countries}
+    plan = build_plan(entries, weights, production_countries=["GB"])
+    _, audiences = country_audiences(entries, weights)
+    reaches = {iso2: {language.code: language.reach for language in territory_languages(iso2)}
+               for iso2 in countries}
+    greedy = _Greedy(audiences, reaches)
+    chosen: set[str] = set()
+    for step in plan["languages"]:
+        if step["treatment"] != "original":
+            best = max(sum(greedy.gains(code).values()) for code in set(greedy.by_language) - chosen)
+            assert step["audience"] == pytest.approx(best)
+        greedy.add(step["language"])
+        chosen.add(step["language"])
