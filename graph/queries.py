@@ -232,15 +232,17 @@ RETURNING_SEASON = (
     "(t.kind = 'show' AND t.date_added IS NOT NULL AND t.first_chart_week IS NOT NULL"
     " AND date(t.date_added) + duration({weeks: 8}) < t.first_chart_week)"
 )
+# The year a graph title launched (reached Netflix, else first charted, else its release year):
+# what the viewing forecast reads for it, in both reads that feed the forecast.
+LAUNCH_YEAR = "coalesce(date(t.date_added).year, t.first_chart_week.year, t.year)"
 
 TITLE_AUDIENCE = _q("""
     MATCH (t:Title {id: $id})
     OPTIONAL MATCH (m:ModelVersion {area: 'audience'})
     WITH t, coalesce(m.version, $version) AS version
     RETURN t.id AS id, t.title AS title, t.kind AS kind, version, t.year AS year, t.seasons AS seasons,
-           t.duration_minutes AS duration_minutes, t.date_added AS date_added,
-           """ + RETURNING_SEASON + """ AS returning,
-           t.first_chart_week AS first_chart_week,
+           t.duration_minutes AS duration_minutes,
+           """ + RETURNING_SEASON + """ AS returning, """ + LAUNCH_YEAR + """ AS launch_year,
            COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
            COLLECT {
                MATCH (t)-[p:PREDICTED_AUDIENCE]->(c:Country)
@@ -428,7 +430,7 @@ AUDIENCE_TITLE_METADATA = _q("""
     MATCH (t:Title {id: id})
     RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year, t.summary AS summary,
            t.duration_minutes AS duration_minutes, t.seasons AS seasons, coalesce(t.tags, []) AS tags,
-           """ + RETURNING_SEASON + """ AS returning,
+           """ + RETURNING_SEASON + """ AS returning, """ + LAUNCH_YEAR + """ AS launch_year,
            COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre) RETURN g.name ORDER BY g.name } AS genres,
            COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
            COLLECT { MATCH (p:Person)-[:DIRECTED]->(t) RETURN p.name ORDER BY p.name } AS directors,

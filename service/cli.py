@@ -255,12 +255,12 @@ def cmd_predict(settings: Settings, args: argparse.Namespace) -> int:
     good, bad = [], []
     try:
         for line, row in tqdm(rows, desc="slate", unit="title", disable=args.quiet):
-            problem, answer = _predict_row(client, row)
+            problem, body, answer = _predict_row(client, row)
             if problem:
                 bad.append(f"line {line}: {problem}")
                 print(bad[-1], file=sys.stderr)
                 continue
-            good.append(report_row(line, slate_row(answer["_title"], answer["_type"], answer, top=args.top)))
+            good.append(report_row(line, slate_row(body["title"], body["type"], answer, top=args.top)))
     finally:
         close_app(app)
     out = Path(args.out)
@@ -273,16 +273,16 @@ def cmd_predict(settings: Settings, args: argparse.Namespace) -> int:
     return 2 if bad else 0
 
 
-def _predict_row(client, row: dict) -> tuple[str | None, dict]:
-    """(None, answer) or (what is wrong, {}) for one slate row."""
+def _predict_row(client, row: dict) -> tuple[str | None, dict, dict]:
+    """(None, request body, answer) or (what is wrong, body, {}) for one slate row."""
     try:
         body = request_body(row)
     except ValueError as error:
-        return str(error), {}
+        return str(error), {}, {}
     response = client.post("/v1/predict?plan=true", json=body)
     answer = response.get_json(silent=True) or {}
     if response.status_code != 200:
         error = answer.get("error", {})
         field = f"{error['field']}: " if error.get("field") else ""
-        return f"{field}{error.get('message', response.status)}", {}
-    return None, answer | {"_title": body["title"], "_type": body["type"]}
+        return f"{field}{error.get('message', response.status)}", body, {}
+    return None, body, answer

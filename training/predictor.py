@@ -459,13 +459,10 @@ class TitleModel:
             return None
         return self.viewing_head.forecast(facts, embedding)
 
-    def stored_viewing(self, title_id: str, metadata: dict, launch_year: int | None) -> dict | None:
-        """The viewing forecast of a title in the graph (metadata: kind, countries, year, returning,
-        duration_minutes), launched in `launch_year`."""
-        facts = LaunchFacts(kind=metadata["kind"], countries=tuple(metadata.get("countries") or ()),
-                            year=metadata.get("year"), launch_year=launch_year,
-                            season=2 if metadata.get("returning") else 1,
-                            duration_minutes=metadata.get("duration_minutes"))
+    def stored_viewing(self, title_id: str, metadata: dict) -> dict | None:
+        """The viewing forecast of a title in the graph (metadata as graph.queries reads it: kind,
+        countries, year, launch_year, returning, duration_minutes)."""
+        facts = LaunchFacts.of_graph_title(metadata, metadata.get("launch_year"))
         return self.viewing(self.embedding_of(title_id), facts)
 
     def embedding_of(self, title_id: str) -> np.ndarray:

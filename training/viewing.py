@@ -159,6 +159,14 @@ class LaunchFacts:
             return self.year is None  # no year: a launch now (the API's rule for new titles)
         return self.year >= self.launch_year - 1
 
+    @classmethod
+    def of_graph_title(cls, metadata: Mapping, launch_year: int | None) -> LaunchFacts:
+        """The facts of a graph title (metadata as graph.queries reads it) launched in `launch_year`."""
+        return cls(kind=metadata.get("kind") or "movie", countries=tuple(metadata.get("countries") or ()),
+                   year=metadata.get("year"), launch_year=launch_year,
+                   season=2 if metadata.get("returning") else 1,
+                   duration_minutes=metadata.get("duration_minutes"))
+
 
 @dataclass
 class CompsMemory:
@@ -168,18 +176,25 @@ class CompsMemory:
     lower: np.ndarray
     shows: np.ndarray
 
+    def nearest_hours(self, vectors: np.ndarray, shows: np.ndarray | None = None, *,
+                      leave_out: np.ndarray | None = None, k: int = COMPS_K) -> tuple[np.ndarray, np.ndarray]:
+        """([titles, k] observed hours of the k nearest labelled titles by cosine, [titles, k] which of
+        those exist): only titles of the same kind when `shows` is given, never row i's `leave_out[i]`."""
+        cosines = unit_rows(vectors) @ self.vectors.T
+        if shows is not None:
+            cosines[np.asarray(shows, dtype=bool)[:, None] != self.shows[None, :]] = -np.inf
+        if leave_out is not None:
+            cosines[np.arange(len(leave_out)), leave_out] = -np.inf
+        k = min(k, self.vectors.shape[0] - 1)
+        nearest = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
+        found = np.isfinite(np.take_along_axis(cosines, nearest, axis=1))
+        return np.where(found, self.lower[nearest], 0.0), found
+
     def features(self, vectors: np.ndarray, shows: np.ndarray, *, leave_out: np.ndarray | None = None
                  ) -> np.ndarray:
         """[titles, 2]: of the k nearest titles of the same kind, the share that reached the global
         list and their mean log1p hours (a show's hours are not a film's: seasons run longer)."""
-        cosines = unit_rows(vectors) @ self.vectors.T
-        cosines[np.asarray(shows, dtype=bool)[:, None] != self.shows[None, :]] = -np.inf
-        if leave_out is not None:
-            cosines[np.arange(len(leave_out)), leave_out] = -np.inf
-        k = min(COMPS_K, self.vectors.shape[0] - 1)
-        nearest = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
-        found = np.isfinite(np.take_along_axis(cosines, nearest, axis=1))
-        hours = np.where(found, self.lower[nearest], 0.0)
+        hours, found = self.nearest_hours(vectors, shows, leave_out=leave_out)
         count = np.maximum(found.sum(axis=1), 1)
         return np.stack([(hours > 0).sum(axis=1) / count, np.log1p(hours).sum(axis=1) / count], axis=1)
 

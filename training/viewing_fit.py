@@ -29,14 +29,8 @@ from training.viewing import (
 def launch_facts(metadata: Mapping[str, dict], title_ids: Sequence[str],
                  launch_weeks: Sequence[dt.date]) -> list[LaunchFacts]:
     """The viewing model's inputs of graph titles launched in `launch_weeks`."""
-    facts = []
-    for title_id, week in zip(title_ids, launch_weeks, strict=True):
-        row = metadata.get(title_id, {})
-        facts.append(LaunchFacts(
-            kind=row.get("kind") or "movie", countries=tuple(row.get("countries") or ()),
-            year=row.get("year"), launch_year=week.year, season=2 if row.get("returning") else 1,
-            duration_minutes=row.get("duration_minutes")))
-    return facts
+    return [LaunchFacts.of_graph_title(metadata.get(title_id, {}), week.year)
+            for title_id, week in zip(title_ids, launch_weeks, strict=True)]
 
 
 def runtime_medians(metadata: Mapping[str, dict]) -> dict[str, float]:
@@ -166,9 +160,7 @@ def empirical_cdf(samples: np.ndarray):
 
 def comps_average(memory: CompsMemory, vectors: np.ndarray, k: int = 10) -> tuple[dict, object]:
     """Baseline: the mean of the k nearest labelled titles' observed hours, their 10th/90th percentile."""
-    cosines = unit_rows(vectors) @ memory.vectors.T
-    nearest = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
-    hours = memory.lower[nearest]
+    hours, _ = memory.nearest_hours(vectors, k=k)
     quantiles = {"p10": np.percentile(hours, 10, axis=1), "p50": hours.mean(axis=1),
                  "p90": np.percentile(hours, 90, axis=1)}
     return quantiles, empirical_cdf(hours)

@@ -41,7 +41,7 @@ def _localization(title_id: str, loaded) -> dict:
         # Every chart country with its supporting comps, as POST /v1/predict answers a new title.
         entries = [dict(entry, name=lookups.country_names.get(entry["country"]))
                    for entry in model.audience(model.embedding_of(title_id), metadata)]
-        viewing = model.stored_viewing(title_id, metadata, metadata.get("year"))
+        viewing = model.stored_viewing(title_id, metadata)
         if viewing is not None:
             add_expected_hours(entries, viewing["hours"]["p50"], lookups.market_weights)
         source, version = "model", loaded.version

@@ -149,6 +149,4 @@ def _viewing(model, row: dict) -> dict | None:
     """The viewing forecast of a graph title, as if launched when it reached Netflix (or charted)."""
     if model is None or row["id"] not in model.index["title"]:
         return None
-    launched = row["date_added"] or row["first_chart_week"]
-    launch_year = int(str(launched)[:4]) if launched else row["year"]
-    return model.stored_viewing(row["id"], row, launch_year)
+    return model.stored_viewing(row["id"], row)
