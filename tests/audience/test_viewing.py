@@ -127,11 +127,15 @@ def test_evaluation_beats_the_kind_median_when_features_matter():
     assert set(model["coefficients"]) == {"intercept", *FEATURES}
 
 
-def test_interval_scores_need_an_interval_that_contains_exact_values():
+def test_interval_scores_count_coverage_and_errors_from_the_pits():
+    # a = 10 sits at its forecast's median (PIT 0.5, inside [p10, p90]); b = 20 is below its p10 (PIT 0).
     targets = ViewingTargets(["a", "b"], np.array([10.0, 20.0]), np.array([10.0, 20.0]))
     scores = interval_scores(np.array([5.0, 30.0]), np.array([10.0, 40.0]), np.array([15.0, 50.0]), targets,
-                             lambda hours: np.array([0.5, 0.0]))
-    assert scores["exact"] == 2
+                             lambda hours: np.where(hours == 10.0, 0.5, 0.0))
+    assert scores["exact"] == 2 and scores["on_global_list"] == 2
+    assert scores["coverage_80"] == pytest.approx(0.5, abs=0.01)
+    assert scores["below_p50"] == pytest.approx(0.5, abs=0.01)
+    assert scores["median_abs_log_error"] == pytest.approx(round(math.log(2) / 2, 3))
 
 
 def test_forecast_saves_and_loads_and_views_are_hours_over_runtime(tmp_path):
