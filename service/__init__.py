@@ -6,6 +6,7 @@ import atexit
 import logging
 import time
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -36,7 +37,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from service.errors import register_error_handlers
     from service.logs import configure_logging, init_request_ids
     from service.metrics import Metrics
-    from service.model_holder import ModelHolder
+    from service.model_holder import ModelHolder, default_loader
     from service.views import admin, content_map, countries, localization, meta, predict, titles
 
     settings, flask_config = _settings_from(config)
@@ -52,6 +53,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     metrics = Metrics(settings.metrics_dir)
     graph = GraphHandle(settings)
     holder = ModelHolder(settings.models_path, settings.reload_interval,
+                         loader=partial(default_loader, onnx_dir=settings.cache_dir / "onnx"),
                          on_load=lambda result: metrics.reloads.labels(result).inc())
     app.extensions.update({
         context.SETTINGS: settings, context.GRAPH: graph, context.MODELS: holder,

@@ -31,11 +31,12 @@ def default_resolver(models_dir: Path) -> Path | None:
     return current_model_dir(models_dir)
 
 
-def default_loader(model_dir: Path) -> Any:
-    """Load a TitleModel from its folder (training.predictor), its sentence encoder included."""
+def default_loader(model_dir: Path, onnx_dir: Path | None = None) -> Any:
+    """Load a TitleModel from its folder (training.predictor), its sentence encoder included
+    (run by ONNX Runtime from `onnx_dir` when given, training/text_onnx.py)."""
     from training.predictor import TitleModel
 
-    model = TitleModel.load(model_dir)
+    model = TitleModel.load(model_dir, onnx_dir=onnx_dir)
     if model.content is not None:
         # The encoder's weights (~160 MB) load now, before the model is swapped in and frozen
         # out of the collector, not on a worker's first prediction.

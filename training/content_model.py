@@ -115,9 +115,10 @@ class ContentModel:
         )
 
     @classmethod
-    def load(cls, folder: Path) -> ContentModel:
-        """The content model a bundle saved (the encoder's weights come from its package); bundles
-        written before maps were added load without one."""
+    def load(cls, folder: Path, *, onnx_dir: Path | None = None) -> ContentModel:
+        """The content model a bundle saved (the encoder's weights come from its package, run by
+        ONNX Runtime from `onnx_dir` when given); bundles written before maps were added load
+        without one."""
         stored = json.loads((folder / "tagging.json").read_text())
         assigner = TagAssigner(
             load_vocabulary(folder / "tag_vocabulary.csv"),
@@ -130,4 +131,4 @@ class ContentModel:
         if layout is not None and layout.ids != index.ids:
             raise ValueError(f"{folder / LAYOUT_FILE} is not a map of this bundle's titles; delete it, or "
                              "rebuild it with training.layout.build_layout(index).save(folder)")
-        return cls(index, assigner, MiniLmEncoder(cache_dir=None), layout)
+        return cls(index, assigner, MiniLmEncoder(cache_dir=None, onnx_dir=onnx_dir), layout)

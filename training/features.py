@@ -22,6 +22,8 @@ import joblib
 import numpy as np
 import sklearn
 
+from training import text_onnx
+
 RATINGS = ["G", "PG", "PG-13", "R", "NC-17", "NR", "TV-Y", "TV-Y7", "TV-G", "TV-PG", "TV-14", "TV-MA"]
 KINDS = ["movie", "show"]
 
@@ -118,15 +120,21 @@ class MiniLmEncoder:
     Args:
         cache_dir: folder for the on-disk vector cache (None: no cache).
         batch_size: texts per forward pass (default 64).
+        onnx_dir: folder of the ONNX export (training/text_onnx.py); when set, texts are encoded
+            by ONNX Runtime, exported there on first use (default None: PyTorch). The service
+            sets it: same vectors, less than half the CPU per prediction.
     """
 
     name = "minilm-l6-v2"
     dimensions = 384
 
-    def __init__(self, cache_dir: Path | None = None, batch_size: int = 64) -> None:
+    def __init__(self, cache_dir: Path | None = None, batch_size: int = 64,
+                 onnx_dir: Path | None = None) -> None:
         self.cache_dir = cache_dir
         self.batch_size = batch_size
+        self.onnx_dir = onnx_dir
         self._model = None
+        self._onnx = None
 
     def _load_model(self):
         if self._model is None:
@@ -143,7 +151,18 @@ class MiniLmEncoder:
         self.transform(texts)
         return self
 
+    def _load_onnx(self) -> text_onnx.OnnxMiniLm:
+        if self._onnx is None:
+            path = text_onnx.onnx_path(self.onnx_dir)
+            if not path.is_file():
+                text_onnx.export(self._load_model(), path)
+            # Only the tokenizer is needed beside the ONNX file, not the PyTorch weights.
+            self._onnx = text_onnx.OnnxMiniLm(path, text_onnx.load_tokenizer())
+        return self._onnx
+
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self.onnx_dir is not None:
+            return self._load_onnx().transform(texts)
         vectors = self._load_model().encode(
             list(texts),
             batch_size=self.batch_size,

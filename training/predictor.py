@@ -209,6 +209,7 @@ class TitleModel:
         layer_states: per layer, node type -> states of the non-title nodes.
         vocabulary: tag counts and the number of titles (for summary tags).
         metrics: its metrics.json.
+        onnx_dir: where the sentence encoder's ONNX export lives (None: PyTorch runs it).
     """
 
     def __init__(
@@ -223,6 +224,7 @@ class TitleModel:
         layer_states: list[dict[str, torch.Tensor]],
         vocabulary: dict,
         metrics: dict,
+        onnx_dir: Path | None = None,
     ) -> None:
         self.folder = folder
         self.config = config
@@ -259,11 +261,13 @@ class TitleModel:
         self.tag_words = {word for tag in vocabulary["tag_counts"] for word in tag.split()}
         # Content comps (training/content_model.py) when the bundle carries them.
         content_dir = folder / CONTENT_FOLDER
-        self.content = ContentModel.load(content_dir) if (content_dir / "content.json").is_file() else None
+        self.content = (ContentModel.load(content_dir, onnx_dir=onnx_dir)
+                        if (content_dir / "content.json").is_file() else None)
 
     @classmethod
-    def load(cls, model_dir: Path) -> TitleModel:
-        """Load a `models/<version>/` folder."""
+    def load(cls, model_dir: Path, *, onnx_dir: Path | None = None) -> TitleModel:
+        """Load a `models/<version>/` folder (the sentence encoder run by ONNX Runtime from
+        `onnx_dir` when given, as the service does)."""
         folder = Path(model_dir)
         if not (folder / CONFIG).is_file():
             raise FileNotFoundError(f"{folder} is not a model bundle (no {CONFIG}); run `titlegraph train`")
@@ -297,6 +301,7 @@ class TitleModel:
             layer_states=layer_states,
             vocabulary=json.loads((folder / VOCABULARY).read_text()),
             metrics=json.loads((folder / METRICS).read_text()),
+            onnx_dir=onnx_dir,
         )
 
     # --- inductive embedding ------------------------------------------------------------------
