@@ -31,7 +31,7 @@ import numpy as np
 from scipy import sparse
 
 from graph.catalog import NETFLIX
-from training.franchise import franchise_key, work_key
+from training.franchise import franchise_key, names_franchise, work_key
 from training.tagging import genre_groups
 from training.vectors import unit_rows
 
@@ -288,6 +288,7 @@ class ContentIndex:
         """Keep ranked candidates that pass the audience, franchise and same-work rules."""
         own_audience = audience_class(title.rating, title.genres)
         seen_works = {work_key(title.title, title.kind)}
+        own_franchise = franchise_key(title.title)
         franchises: Counter = Counter()
         kept = []
         for index, score in ranked:
@@ -298,6 +299,9 @@ class ContentIndex:
             if not audiences_mix(own_audience, self.audience[index]):
                 continue
             franchise = self.franchise[index]
+            if franchise != own_franchise and names_franchise(own_franchise, self.titles[index].title):
+                # Companion pieces ("Making The Witcher") count towards the title's own franchise.
+                franchise = own_franchise
             if franchise is not None and franchises[franchise] >= FRANCHISE_CAP:
                 continue
             seen_works.add(self.work[index])

@@ -70,6 +70,15 @@ def franchise_key(title: str) -> str | None:
     return stem
 
 
+def names_franchise(stem: str | None, title: str) -> bool:
+    """Whether `title` names the franchise `stem` as whole words anywhere in its name: "Making The
+    Witcher" and "The Witcher Bestiary Season 1" belong with "The Witcher" although their own keys
+    differ. Only stems of two words or more count, so "Cats" does not claim every title with "cats"."""
+    if stem is None or " " not in stem:
+        return False
+    return f" {stem} " in f" {normalize_title(title)} "
+
+
 # "Baahubali: The Beginning (Hindi Version)", "... (English)": one work dubbed into several languages.
 _LANGUAGE_VERSION = re.compile(
     r"\s*\((?:[^()]*\bversion|english|hindi|tamil|telugu|spanish|french|"

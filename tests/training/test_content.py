@@ -17,7 +17,7 @@ from training.content import (
     why_sentence,
 )
 from training.content_model import ContentModel
-from training.franchise import franchise_key, franchise_pairs, work_key
+from training.franchise import franchise_key, franchise_pairs, names_franchise, work_key
 from training.tagging import (
     KEYWORD_BONUS,
     RULED_OUT,
@@ -113,6 +113,24 @@ def test_rules_keep_kids_titles_duplicates_and_a_third_franchise_entry_out():
     assert "t5" not in comps, "the same work listed twice"
     assert sum(c in comps for c in ("t2", "t3", "t4")) == 2, "at most two titles of one franchise"
     assert comps[:2] == ["t6", "t2"] or comps[0] in ("t2", "t6")
+
+
+def test_companion_pieces_count_towards_the_titles_own_franchise():
+    # "Making The Witcher" and "The Witcher Bestiary" have keys of their own, yet with two
+    # spin-offs they filled four of The Witcher's places; they name its franchise, so two at most.
+    names = ["Monster Hunt", "Monster Hunt: Nightmare", "Making Monster Hunt",
+             "Monster Hunt Bestiary Season 1", "Monster Hunt: A Look Inside", "Blood Moon", "Dark Crystal"]
+    titles = [ContentTitle(f"w{i}", name, "show", "TV-MA", ["TV Dramas"], [("monsters", 1.0)])
+              for i, name in enumerate(names)]
+    vectors = np.stack([_vector(1, 0.01 * i) for i in range(len(names))])
+    index = ContentIndex(titles, vectors, {"monsters": "subject"}, ContentWeights(neighbours=0.0))
+    comps = [index.titles[j].title for j, _ in index.comps_of("w0", k=5)]
+    assert sum(name.lower().count("monster hunt") for name in comps) == 2, comps
+    assert {"Blood Moon", "Dark Crystal"} <= set(comps)
+    # One-word stems claim nothing: "Cats" is a word of many unrelated titles.
+    assert names_franchise("monster hunt", "Making Monster Hunt")
+    assert not names_franchise("cats", "Cat People and Cats")
+    assert not names_franchise("monster hunt", "Monsters Hunting")
 
 
 def test_kids_titles_keep_family_but_not_adult_comps():
