@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from graph.sources import read_justwatch  # noqa: E402
 from titlegraph.config import load_settings  # noqa: E402
-from training.predictor import NewTitle, TitleModel  # noqa: E402
+from training.bundle import load_bundle  # noqa: E402
+from training.new_title import NewTitle  # noqa: E402
 from training.registry import current_model_dir  # noqa: E402
 
 
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if model_dir is None:
         print(f"no model in {settings.models_path}; run `titlegraph train` first", file=sys.stderr)
         return 2
-    model = TitleModel.load(model_dir)
+    model = load_bundle(model_dir)
     if not hasattr(model, "audience"):
         print(f"{model_dir} has no audience head (heads/audience/); run `titlegraph train`", file=sys.stderr)
         return 2

@@ -33,7 +33,6 @@ from torch import nn
 from training.baselines import TitleTable, produced_matrix, side_features
 from training.labels import HORIZON_WEEKS, AudienceLabels
 
-BUNDLE_DIR = "audience"
 COMPS_PER_COUNTRY = 3
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from training.baselines import TitleTable, tfidf_title_vectors
-from training.predictor import NewTitle
+from training.new_title import NewTitle
 
 
 def country_vectors_from_titles(

@@ -23,10 +23,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from graph.embeddings import read_chart_countries
 from training import registry
+from training.bundle import load_bundle, stage_bundle
 from training.data import build_graph, read_snapshot
 from training.features import title_text
-from training.predictor import NewTitle, TitleModel
-from training.train import fit_features, full_edge_index, num_nodes_of, stage_bundle, train_model
+from training.new_title import NewTitle
+from training.train import fit_features, full_edge_index, num_nodes_of, train_model
 
 MARK_START = "<!-- embeddings:start -->"
 MARK_END = "<!-- embeddings:end -->"
@@ -469,7 +470,7 @@ def _inductive_eval(
     result = train_model(graph, title_x, config, progress=progress)
     version = registry.new_version(graph.data_hash) + "-inductive"
     staging = stage_bundle(work_dir, version, snapshot, graph, config, featurizer, title_x, result, {})
-    model = TitleModel.load(registry.finalize(staging, work_dir, version))
+    model = load_bundle(registry.finalize(staging, work_dir, version))
     # In-graph lists: the full model's comps among the titles the reduced model knows.
     full_comps = knn_comps(full_embeddings, full_ids, chosen, graph.title_ids, k)
     rows = {row.id: row for row in snapshot.titles}

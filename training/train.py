@@ -19,11 +19,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from training import minibatch, registry
+from training import minibatch
 from training.data import SUPERVISED_EDGE_TYPES, TitleGraph, reverse_edge_type
 from training.features import TitleFeaturizer, make_encoder
 from training.model import HeteroSageEncoder, LinkPredictor, link_loss
-from training.predictor import save_bundle
 from training.vectors import unit_rows
 
 
@@ -287,45 +286,3 @@ def fit_features(graph: TitleGraph, config: TrainConfig, cache_dir: Path | None)
     )
     featurizer = TitleFeaturizer(encoder).fit(graph.titles)
     return featurizer, featurizer.transform(graph.titles)
-
-
-def bundle_config(version: str, graph: TitleGraph, config: TrainConfig, title_features: int) -> dict:
-    """config.json: version, hyperparameters, seed, data hash and the model sizes."""
-    return {
-        "version": version,
-        "data_hash": graph.data_hash,
-        "seed": config.seed,
-        "train": config.to_dict(),
-        "model": {
-            "edge_types": [list(et) for et in graph.data.edge_types],
-            "hidden": config.hidden,
-            "out": config.out,
-            "layers": config.layers,
-            "dropout": config.dropout,
-            "num_nodes": {t: len(keys) for t, keys in graph.keys.items()},
-            "title_features": title_features,
-        },
-        "versions": {"torch": torch.__version__, "numpy": np.__version__},
-    }
-
-
-def stage_bundle(models_dir: Path, version: str, snapshot, graph: TitleGraph, config: TrainConfig,
-                 featurizer, title_x: np.ndarray, result: TrainResult, metrics: dict) -> Path:
-    """Save a trained model as the staging bundle of `version` under `models_dir`; return its folder.
-
-    `registry.finalize` then makes it a version; training, evaluation and tests all stage this way.
-    """
-    staging = registry.staging_dir(models_dir, version)
-    save_bundle(
-        staging,
-        model=result.model,
-        config=bundle_config(version, graph, config, title_x.shape[1]),
-        keys=graph.keys,
-        titles=graph.titles,
-        featurizer=featurizer,
-        title_embeddings=result.title_embeddings,
-        layer_states=result.layer_states,
-        vocabulary={"tag_counts": snapshot.tag_counts, "title_count": len(graph.titles)},
-        metrics=metrics,
-    )
-    return staging

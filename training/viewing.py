@@ -47,7 +47,6 @@ QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 COMPS_K = 10
 RIDGE_GRID = (0.3, 3.0, 30.0)
 SPREAD_GRID = (1.0, 1.25, 1.5, 2.0)
-BUNDLE_DIR = "viewing"
 FEATURES = ("show", "english", "new_release", "returning", "comps_reach", "comps_log_hours")
 # A season's runtime when the title gives none: 8 episodes (an assumption, stated in the docs)
 # of the median episode length of the catalog's shows.

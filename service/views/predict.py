@@ -116,7 +116,7 @@ def predict_title(body: schemas.PredictRequest, query: schemas.PredictQuery, loa
                   lookups: Lookups) -> Prediction:
     """Comps, audience by country, viewing forecast (and plan with `query.plan`) of one new title."""
     # Imported here as before: the model code (torch) loads with the first model, not with the app.
-    from training.predictor import NewTitle
+    from training.new_title import NewTitle
 
     genres, countries, warnings = match_metadata(body, lookups)
     new_title = NewTitle(title=body.title, kind=body.type, summary=body.summary, genres=genres,
