@@ -32,6 +32,7 @@ from torch import nn
 
 from training.baselines import TitleTable, produced_matrix, side_features
 from training.labels import HORIZON_WEEKS, AudienceLabels
+from training.new_title import NewTitle
 
 COMPS_PER_COUNTRY = 3
 
@@ -267,7 +268,8 @@ class AudiencePredictor:
         countries, kind, year and genres feed the head. Without it the head sees an unknown title
         and ranks countries by the embedding alone, which is much weaker (see docs/evaluation.md).
         """
-        table = TitleTable.from_metadata([{"id": "new", **metadata_of_new_title(title)}])
+        metadata = title.head_metadata() if isinstance(title, NewTitle) else (title or {})
+        table = TitleTable.from_metadata([{"id": "new", **metadata}])
         p_chart, weeks, _ = self.predict(HeadInputs(np.asarray(embedding, dtype=np.float32)[None, :], table))
         supporting = self.supporting_comps(np.asarray(embedding, dtype=np.float32))
         entries = [
@@ -394,18 +396,3 @@ def make_comps(
     if list(title_ids) != list(labels.title_ids):
         raise ValueError("comps title_ids must be in the order of the labels")
     return Comps(list(title_ids), list(names), unit_rows(title_vectors), labels.weeks.astype(np.float32))
-
-
-def metadata_of_new_title(new_title) -> dict:
-    """The metadata dict the head reads, from a `NewTitle` (or a dict, passed through)."""
-    if new_title is None or isinstance(new_title, dict):
-        return new_title or {}
-    return {
-        "title": new_title.title,
-        "kind": new_title.kind,
-        # No year means a launch now, not an old catalog title (the head's recency feature).
-        "year": new_title.year if new_title.year is not None else new_title.launch_year,
-        "genres": list(new_title.genres),
-        "countries": list(new_title.countries),
-        "summary": new_title.summary,
-    }

@@ -26,7 +26,7 @@ from training import registry
 from training.bundle import load_bundle, stage_bundle
 from training.data import build_graph, read_snapshot
 from training.features import title_text
-from training.new_title import NewTitle
+from training.new_title import new_title_from
 from training.train import fit_features, full_edge_index, num_nodes_of, train_model
 
 MARK_START = "<!-- embeddings:start -->"
@@ -445,11 +445,6 @@ def _link_eval(
     return rows
 
 
-def _as_new_title(row):
-    # Tags are left empty on purpose: a new title gets them from its summary, as the API does.
-    return NewTitle.from_row(row, tags=False)
-
-
 def _inductive_eval(
     snapshot,
     config,
@@ -477,7 +472,8 @@ def _inductive_eval(
     overlaps, seconds, warnings = [], [], 0
     for title_id in chosen:
         started = time.perf_counter()
-        embedding, notes = model.embed_new(_as_new_title(rows[title_id]))
+        # Tags derived from the summary, as the API does for a new title.
+        embedding, notes = model.embed_new(new_title_from(rows[title_id], derive_tags=True))
         seconds.append(time.perf_counter() - started)
         warnings += len(notes)
         overlaps.append(topk_overlap([tid for tid, _ in model.nearest(embedding, k)], full_comps[title_id]))

@@ -4,9 +4,10 @@ converter that builds it from a record (a graph row, a metadata dict, a request 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from training.features import KINDS
+from training.features import KINDS, TitleAttributes
 from training.viewing import LaunchFacts
 
 
@@ -55,18 +56,22 @@ class NewTitle:
                            launch_year=self.launch_year, season=self.season,
                            duration_minutes=self.duration_minutes)
 
-    @classmethod
-    def from_row(cls, row, *, tags: bool = True) -> NewTitle:
-        """The metadata of a graph title (`graph.embeddings.TitleRow`) as a new title.
+    def attributes(self) -> TitleAttributes:
+        """What the title featurizer reads."""
+        return TitleAttributes(title=self.title, kind=self.kind, summary=self.summary, year=self.year,
+                               duration_minutes=self.duration_minutes, rating=self.rating)
 
-        `tags=False` leaves tags to be derived from the summary, as the API does for a new title.
-        """
-        return cls(
-            title=row.title, kind=row.kind, summary=row.summary or "", genres=list(row.genres),
-            tags=list(row.tags) if tags else [], countries=list(row.countries), cast=list(row.cast),
-            directors=list(row.directors), year=row.year, duration_minutes=row.duration_minutes,
-            rating=row.rating,
-        )
+    def head_metadata(self) -> dict:
+        """The metadata dict the audience head reads."""
+        return {
+            "title": self.title,
+            "kind": self.kind,
+            # No year means a launch now, not an old catalog title (the head's recency feature).
+            "year": self.year if self.year is not None else self.launch_year,
+            "genres": list(self.genres),
+            "countries": list(self.countries),
+            "summary": self.summary,
+        }
 
     def validate(self) -> None:
         """Raise ValueError naming the first field that is malformed."""
@@ -88,3 +93,41 @@ class NewTitle:
                 raise ValueError(f"{name}: must be an integer in [{low}, {high}] or null")
         if self.rating is not None and not isinstance(self.rating, str):
             raise ValueError("rating: must be a string or null")
+
+
+# Names a record may use for a field: graph rows and metadata dicts say `kind` and `directors`,
+# the API's request body `type` and `director`.
+ALIASES = {"kind": ("kind", "type"), "directors": ("directors", "director")}
+LIST_FIELDS = ("genres", "tags", "countries", "cast", "directors")
+SCALAR_FIELDS = ("year", "rating", "season", "launch_date")
+
+
+def new_title_from(record, *, derive_tags: bool = False, **overrides) -> NewTitle:
+    """The one converter to a `NewTitle`: from a graph row (`graph.embeddings.TitleRow`), a
+    metadata dict (`graph.audience.title_metadata`) or an API request body, reading each field by
+    name (a missing field takes the NewTitle default).
+
+    `derive_tags=True` leaves the tags to be derived from the summary, as the API does for a new
+    title; `overrides` replace fields after reading (the service's matched genres, for example).
+    A runtime outside [1, 2000] minutes reads as unknown, not as an error.
+    """
+
+    def read(name: str):
+        for alias in ALIASES.get(name, (name,)):
+            value = record.get(alias) if isinstance(record, Mapping) else getattr(record, alias, None)
+            if value is not None:
+                return value
+        return None
+
+    duration = read("duration_minutes")
+    fields = {
+        "title": read("title") or read("id"),
+        "kind": read("kind") or "movie",
+        "summary": read("summary") or "",
+        **{name: list(read(name) or []) for name in LIST_FIELDS},
+        **{name: read(name) for name in SCALAR_FIELDS},
+        "duration_minutes": duration if duration and 1 <= duration <= 2000 else None,
+    }
+    if derive_tags:
+        fields["tags"] = []
+    return NewTitle(**(fields | overrides))

@@ -20,7 +20,7 @@ from graph.normalize import normalize_name, normalize_title
 from graph.tags import clause_terms, summary_clauses
 from training.audience_model import AudiencePredictor
 from training.content_model import ContentModel
-from training.features import KINDS, TitleAttributes, TitleFeaturizer
+from training.features import KINDS, TitleFeaturizer
 from training.model import HeteroSageEncoder
 from training.new_title import NewTitle
 from training.viewing import LaunchFacts, ViewingModel
@@ -173,15 +173,7 @@ class TitleModel:
     def _embed_new(self, new_title: NewTitle) -> tuple[np.ndarray, list[str]]:
         new_title.validate()
         neighbours, warnings = self.neighbours(new_title)
-        attributes = TitleAttributes(
-            title=new_title.title,
-            kind=new_title.kind,
-            summary=new_title.summary,
-            year=new_title.year,
-            duration_minutes=new_title.duration_minutes,
-            rating=new_title.rating,
-        )
-        features = torch.from_numpy(self.featurizer.transform([attributes]))
+        features = torch.from_numpy(self.featurizer.transform([new_title.attributes()]))
         state = self.encoder.title_input(features)
         relations = {
             ("tag", "rev_has_tag", "title"): "tags",

@@ -11,7 +11,7 @@ from training import registry
 from training.bundle import load_bundle, stage_bundle
 from training.data import build_graph
 from training.minibatch import sampler_backend
-from training.new_title import NewTitle
+from training.new_title import NewTitle, new_title_from
 from training.train import fit_features, train_model
 
 
@@ -25,7 +25,7 @@ def _train_and_save(snapshot, config, models_dir, exclude=()):
 
 
 def _as_new(row) -> NewTitle:
-    return NewTitle.from_row(row)
+    return new_title_from(row)
 
 
 def test_training_lowers_the_loss_and_clusters_titles(snapshot, tiny_config):
