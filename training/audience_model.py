@@ -33,6 +33,7 @@ from torch import nn
 from training.baselines import TitleTable, produced_matrix, side_features
 from training.labels import HORIZON_WEEKS, AudienceLabels
 from training.new_title import NewTitle
+from training.vectors import top_k, unit_rows
 
 COMPS_PER_COUNTRY = 3
 
@@ -187,13 +188,8 @@ class Comps:
         """Row indices and cosines of the k nearest labelled titles."""
         unit = vector / max(float(np.linalg.norm(vector)), 1e-12)
         cosine = self.unit_vectors @ unit
-        order = np.argsort(-cosine, kind="stable")[:k]
+        order = top_k(cosine, k)
         return order, cosine[order]
-
-
-def unit_rows(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm."""
-    return (matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 @dataclass

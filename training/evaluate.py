@@ -28,6 +28,7 @@ from training.data import build_graph, read_snapshot
 from training.features import title_text
 from training.new_title import new_title_from
 from training.train import fit_features, full_edge_index, num_nodes_of, train_model
+from training.vectors import top_k
 
 MARK_START = "<!-- embeddings:start -->"
 MARK_END = "<!-- embeddings:end -->"
@@ -94,21 +95,6 @@ def topk_overlap(first: Sequence[str], second: Sequence[str]) -> float:
 
 
 # --- neighbours and baselines -----------------------------------------------------------------
-def nearest(
-    query: np.ndarray, candidates: np.ndarray, k: int, exclude: Sequence[int] = ()
-) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and scores of the k candidates with the highest dot product with `query`."""
-    scores = candidates @ query
-    if len(exclude):
-        scores = scores.copy()
-        scores[list(exclude)] = -np.inf
-    k = min(k, int(np.isfinite(scores).sum()))
-    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    # Ties are broken by index so results are reproducible.
-    top = top[np.lexsort((top, -scores[top]))]
-    return top, scores[top]
-
-
 def knn_comps(
     vectors: np.ndarray,
     ids: Sequence[str],
@@ -122,9 +108,9 @@ def knn_comps(
     matrix = vectors[candidates]
     comps = {}
     for query in query_ids:
-        exclude = [j for j, c in enumerate(candidate_ids) if c == query]
-        top, _ = nearest(vectors[position[query]], matrix, k, exclude)
-        comps[query] = [candidate_ids[j] for j in top]
+        scores = matrix @ vectors[position[query]]
+        scores[[j for j, c in enumerate(candidate_ids) if c == query]] = -np.inf
+        comps[query] = [candidate_ids[j] for j in top_k(scores, k)]
     return comps
 
 
@@ -149,8 +135,7 @@ def sparse_knn_comps(
         exclude = [candidate_index[query]] if query in candidate_index else []
         scores = similarity[row]
         scores[exclude] = -np.inf
-        top = np.lexsort((np.arange(len(scores)), -scores))[:k]
-        comps[query] = [candidate_ids[j] for j in top]
+        comps[query] = [candidate_ids[j] for j in top_k(scores, k)]
     return comps
 
 

@@ -23,6 +23,7 @@ from training.content_model import ContentModel
 from training.features import KINDS, TitleFeaturizer
 from training.model import HeteroSageEncoder
 from training.new_title import NewTitle
+from training.vectors import top_k
 from training.viewing import LaunchFacts, ViewingModel
 
 TAGS_PER_TITLE = 8  # as graph.tags.extract_tags(per_title=8) at ingest
@@ -244,12 +245,7 @@ class TitleModel:
             position = self.index["title"].get(title_id)
             if position is not None:
                 scores[position] = -np.inf
-        count = min(k, int(np.isfinite(scores).sum()))
-        if count == 0:
-            return []
-        top = np.argpartition(-scores, count - 1)[:count]
-        top = top[np.lexsort((top, -scores[top]))]
-        return [(self.title_ids[i], float(scores[i])) for i in top]
+        return [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k)]
 
     # --- audience (issue 4) ------------------------------------------------------------------
     @property

@@ -23,7 +23,7 @@ from training import minibatch
 from training.data import SUPERVISED_EDGE_TYPES, TitleGraph, reverse_edge_type
 from training.features import TitleFeaturizer, make_encoder
 from training.model import HeteroSageEncoder, LinkPredictor, link_loss
-from training.vectors import unit_rows
+from training.vectors import top_k, unit_rows
 
 
 @dataclass
@@ -250,12 +250,7 @@ def embed_graph(model: LinkPredictor, graph: TitleGraph, title_x: np.ndarray):
         {node_type: states[node_type].numpy().copy() for node_type in states if node_type != "title"}
         for states in layers[:-1]
     ]
-    return normalize(final["title"].numpy()), layer_states
-
-
-def normalize(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (float32): training.vectors.unit_rows."""
-    return unit_rows(matrix)
+    return unit_rows(final["title"].numpy()), layer_states
 
 
 def top_k_comps(
@@ -272,10 +267,8 @@ def top_k_comps(
         scores[:, ~allowed] = -np.inf
         rows = np.arange(scores.shape[0])
         scores[rows, rows + start] = -np.inf
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k else np.zeros((len(rows), 0), int)
         for row in rows:
-            ordered = top[row][np.lexsort((top[row], -scores[row, top[row]]))]
-            comps.append([(title_ids[j], float(scores[row, j])) for j in ordered])
+            comps.append([(title_ids[j], float(scores[row, j])) for j in top_k(scores[row], k)])
     return comps
 
 

@@ -40,7 +40,7 @@ from babel.languages import get_official_languages
 from scipy import optimize, stats
 
 from training.labels import TitleChartRecord
-from training.vectors import unit_rows
+from training.vectors import top_k_rows, unit_rows
 
 HORIZON_WEEKS = 4
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
@@ -185,8 +185,7 @@ class CompsMemory:
         if leave_out is not None:
             cosines[np.arange(len(leave_out)), leave_out] = -np.inf
         k = min(k, self.vectors.shape[0] - 1)
-        nearest = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
-        found = np.isfinite(np.take_along_axis(cosines, nearest, axis=1))
+        nearest, found = top_k_rows(cosines, k)
         return np.where(found, self.lower[nearest], 0.0), found
 
     def features(self, vectors: np.ndarray, shows: np.ndarray, *, leave_out: np.ndarray | None = None
