@@ -133,8 +133,8 @@ def cmd_evaluate_viewing(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_audience_maps(settings: Settings, args: argparse.Namespace) -> int:
     """Draw docs/audience_maps.png: the current model's expected audience of well-known titles on
     world maps; with --regions-from, also docs/audience_regions.png from a saved evaluation."""
-    from training.audience_eval import plot_regions_from_report
     from training.audience_map import render_title_maps
+    from training.plots import plot_regions_from_report
 
     docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
     if args.regions_from:

@@ -27,8 +27,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from training.content import ContentIndex, ContentWeights, incidence
 from training.content_model import summary_text
-from training.evaluate import write_report
 from training.franchise import franchise_key, franchise_pairs
+from training.report import write_report
 from training.vectors import top_k, unit_rows
 from training.vocabulary import RESOURCES
 

@@ -1,4 +1,4 @@
-"""The audience section of docs/evaluation.md: the splicer between its markers and the renderer."""
+"""The audience section of docs/evaluation.md: its renderer; training/report.py writes it."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from training.audience_eval import expected_calibration_error
+from training.metrics import expected_calibration_error
+from training.report import MARK_END, MARK_START, write_report
 
 DOC_START = "<!-- audience:start -->"
 DOC_END = "<!-- audience:end -->"
-OTHER_MARKERS = ("<!-- embeddings:start -->", "<!-- embeddings:end -->")
 
 
 @dataclass
@@ -29,24 +29,12 @@ class MethodResult:
     validation: float | None = None
 
 
-def splice_audience_section(document: str, section: str) -> str:
-    """Replace the text between the audience markers; create both marker pairs if absent."""
-    block = f"{DOC_START}\n{section.strip()}\n{DOC_END}"
-    if DOC_START in document and DOC_END in document:
-        head, rest = document.split(DOC_START, 1)
-        return head + block + rest.split(DOC_END, 1)[1]
-    if not document.strip():
-        document = "# Evaluation\n\n" + "\n".join(OTHER_MARKERS) + "\n"
-    return document.rstrip() + "\n\n" + block + "\n"
-
-
 def write_audience_section(path: Path, section: str) -> None:
     """Write the audience section of docs/evaluation.md, leaving every other line as it is."""
-    document = path.read_text() if path.exists() else ""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".audience.tmp")
-    temporary.write_text(splice_audience_section(document, section))
-    temporary.replace(path)
+    if not path.exists() or not path.read_text().strip():
+        # A new document gets the embeddings markers first, so that section stays above this one.
+        write_report(path, "", MARK_START, MARK_END)
+    write_report(path, section, DOC_START, DOC_END)
 
 
 def render_audience_section(

@@ -13,24 +13,23 @@ import numpy as np
 
 from graph import audience as graph_audience
 from titlegraph.config import PROJECT_ROOT
-from training.audience_eval import (
-    REGION_OF,
-    mean_auc,
-    mean_ndcg,
-    paired_bootstrap_delta,
-    per_country_auc,
-    plot_calibration,
-    plot_regions,
-    region_table,
-    score_method,
-    weeks_spearman,
-)
 from training.audience_model import HeadConfig, HeadInputs
 from training.audience_spaces import EmbeddingSpace, metadata_table, space_from_model
 from training.baselines import TitleTable, all_baselines
 from training.encoder_tuning import fine_tune_encoder, pretrain_without
 from training.fit_head import fit_space_head, select_and_refit, tfidf_head_for_split
 from training.jobs.audience_report import MethodResult, render_audience_section, write_audience_section
+from training.metrics import (
+    REGION_OF,
+    mean_auc,
+    mean_ndcg,
+    paired_bootstrap_delta,
+    per_country_auc,
+    region_table,
+    score_method,
+    weeks_spearman,
+)
+from training.plots import plot_calibration, plot_regions
 from training.split import DEFAULT_CUTOFF, time_split
 from training.viewing_report import run_viewing_evaluation
 
