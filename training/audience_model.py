@@ -53,9 +53,9 @@ class HeadConfig:
         rank_weight: weight of a listwise (ListNet) loss ranking countries within a title. Default
             0.3 (validation, GraphSAGE space: 0 -> 0.646, 0.3 -> 0.662, 1.0 -> 0.594).
         affinity: learn production-country -> chart-country affinities. Default True.
-        calibrate: Platt-scale the chart logits on the validation rows. Default False (see
-            docs/evaluation.md: no gain on the time split, and at `titlegraph train` time the
-            validation titles, the latest launches, are nearly all charting, which would inflate p).
+        calibrate: Platt-scale the chart logits on the validation rows. Default False: at
+            `titlegraph train` time the validation titles, the latest launches, are nearly all
+            charting, which would inflate p (docs/evaluation.md, "How the choices were made").
         eval_every: epochs between validation checks. Default 5.
         patience: epochs without validation gain before stopping. Default 60.
         use_metadata: feed the metadata features (else the embedding alone). Default True.

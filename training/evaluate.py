@@ -151,6 +151,7 @@ def link_metrics(
 
 
 # --- the `titlegraph evaluate` pipeline -------------------------------------------------------
+HELD_OUT_FRACTION = 0.1  # of title-tag and title-genre edges, per encoder's training
 HELD_OUT_TYPES = {("title", "has_tag", "tag"): "tags", ("title", "in_genre", "genre"): "genres"}
 
 
@@ -295,7 +296,7 @@ def final_node_states(model, graph, title_x) -> dict[str, np.ndarray]:
 
 def evaluate_encoder(snapshot, charts, config, cache_dir, *, progress: bool = True) -> dict:
     """Held-out link prediction and chart-country comps for one configuration (one training)."""
-    held_out = split_held_out(snapshot, 0.1, config.seed)
+    held_out = split_held_out(snapshot, HELD_OUT_FRACTION, config.seed)
     graph = build_graph(snapshot, drop_edges=held_out, min_person_titles=config.min_person_titles)
     started = time.monotonic()
     _, title_x = fit_features(graph, config, cache_dir)
@@ -303,10 +304,11 @@ def evaluate_encoder(snapshot, charts, config, cache_dir, *, progress: bool = Tr
     result = train_model(graph, title_x, config, progress=progress)
     link = _link_eval(graph, snapshot, held_out, final_node_states(result.model, graph, title_x), config.seed)
     # One training serves both measures (2-core budget): comps come from the model that lacks the
-    # 10% held-out tag/genre edges; chart edges, the comps labels, are never in training.
+    # held-out tag/genre edges; chart edges, the comps labels, are never in training.
     comps = comps_metrics(graph.title_ids, result.title_embeddings, graph.titles, charts, config.comps_k,
                           config.seed)
     return {"link": link, "comps": comps, "train_seconds": result.seconds, "feature_seconds": feature_seconds,
+            "held_out_fraction": HELD_OUT_FRACTION, "tags": len(graph.keys["tag"]),
             "graph": graph, "embeddings": result.title_embeddings}
 
 
@@ -374,6 +376,8 @@ def _report_figures(results: dict, best: str, inductive: dict) -> dict:
                 "comps": r["comps"],
                 "train_seconds": r["train_seconds"],
                 "feature_seconds": r["feature_seconds"],
+                "held_out_fraction": r["held_out_fraction"],
+                "tags": r["tags"],
             }
             for name, r in results.items()
         },

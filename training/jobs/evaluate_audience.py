@@ -220,7 +220,8 @@ def run_audience_evaluation(
     best_auc = _best_baseline(results, "mean_auc")
     figures, rows = _draw_figures(results, model, best_auc, split.test, countries, docs_dir)
     notes = _hours_note(model, split.test)
-    section = render_audience_section(split, results, model, comparisons, figures, {"notes": notes})
+    section = render_audience_section(split, results, model, comparisons, figures,
+                                      {"notes": notes, "samples": samples})
     write_audience_section(docs_dir / "evaluation.md", section)
     summary = {
         "split": split.summary(),
