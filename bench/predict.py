@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from graph.sources import read_justwatch  # noqa: E402
 from titlegraph.config import load_settings  # noqa: E402
-from training.predictor import NewTitle, TitleModel  # noqa: E402
+from training.bundle import load_bundle  # noqa: E402
+from training.new_title import NewTitle, new_title_from  # noqa: E402
 from training.registry import current_model_dir  # noqa: E402
 
 
@@ -29,17 +30,7 @@ def sample_titles(data_dir: Path, count: int) -> list[NewTitle]:
     catalog, _ = read_justwatch(data_dir / "titles.csv", data_dir / "credits.csv")
     recent = sorted((t for t in catalog if t.year and t.year >= 2020), key=lambda t: t.source_id)[:count]
     return [
-        NewTitle(
-            title=t.title,
-            kind=t.kind,
-            summary=t.summary or "",
-            genres=list(t.genres),
-            countries=list(t.countries),
-            cast=list(t.cast[:10]),
-            directors=list(t.directors),
-            year=t.year,
-            duration_minutes=t.duration_minutes if t.duration_minutes else None,
-        )
+        new_title_from(t, derive_tags=True, cast=list(t.cast[:10]), rating=None)
         for t in recent
     ]
 
@@ -56,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if model_dir is None:
         print(f"no model in {settings.models_path}; run `titlegraph train` first", file=sys.stderr)
         return 2
-    model = TitleModel.load(model_dir)
+    model = load_bundle(model_dir)
     if not hasattr(model, "audience"):
         print(f"{model_dir} has no audience head (heads/audience/); run `titlegraph train`", file=sys.stderr)
         return 2

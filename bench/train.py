@@ -176,13 +176,14 @@ def cmd_pretrain(args) -> None:
 
 def cmd_embed(args) -> None:
     from titlegraph.config import load_settings
-    from training.predictor import NewTitle, TitleModel
+    from training.bundle import load_bundle
+    from training.new_title import NewTitle
     from training.registry import current_model_dir
 
     folder = Path(args.model) if args.model else current_model_dir(load_settings().models_path)
     if folder is None:
         raise SystemExit("no current model; run `titlegraph train` or pass --model")
-    model = TitleModel.load(folder)
+    model = load_bundle(folder)
     new = NewTitle(
         title="The Last Lighthouse",
         kind="show",

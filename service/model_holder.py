@@ -32,11 +32,11 @@ def default_resolver(models_dir: Path) -> Path | None:
 
 
 def default_loader(model_dir: Path, onnx_dir: Path | None = None) -> Any:
-    """Load a TitleModel from its folder (training.predictor), its sentence encoder included
-    (run by ONNX Runtime from `onnx_dir` when given, training/text_onnx.py)."""
-    from training.predictor import TitleModel
+    """Load a model bundle (training.bundle.load_bundle), its sentence encoder included (run by
+    ONNX Runtime from `onnx_dir` when given, training/text_onnx.py)."""
+    from training.bundle import load_bundle
 
-    model = TitleModel.load(model_dir, onnx_dir=onnx_dir)
+    model = load_bundle(model_dir, onnx_dir=onnx_dir)
     if model.content is not None:
         # The encoder's weights (~160 MB) load now, before the model is swapped in and frozen
         # out of the collector, not on a worker's first prediction.
@@ -64,7 +64,7 @@ class ModelHolder:
         models_dir: folder with `<version>/` folders and the `current` pointer.
         reload_interval: seconds between looks at the pointer (default 2.0).
         resolver: `models_dir -> Path | None` (default training.registry.current_model_dir).
-        loader: `Path -> model` (default training.predictor.TitleModel.load).
+        loader: `Path -> model` (default training.bundle.load_bundle).
         on_load: called with "ok" or "error" after each load attempt (metrics) (default None).
         clock: monotonic clock (default time.monotonic).
         collect_delay: seconds after a swap before the replaced model's reference cycles are

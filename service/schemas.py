@@ -56,7 +56,7 @@ def _calendar_date(value: str) -> dt.date:
 # The bounds come before the BeforeValidator: after it, pydantic writes them into the JSON schema as
 # `ge`/`le` (not JSON Schema), so /openapi.json called year 10000 valid and the API refused it.
 StrictYear = Annotated[int, Field(strict=True, ge=1880, le=2100), BeforeValidator(_integral)]
-# The model (training.predictor.NewTitle.validate) accepts 1..2000 minutes; a wider bound here let
+# The model (training.new_title.NewTitle.validate) accepts 1..2000 minutes; a wider bound here let
 # 2001..10000 through to a 500 (found by schemathesis, tests/reliability/test_hostile_input.py).
 StrictMinutes = Annotated[int, Field(strict=True, ge=1, le=2_000), BeforeValidator(_integral)]
 Season = Annotated[int, Field(strict=True, ge=1, le=100), BeforeValidator(_integral)]

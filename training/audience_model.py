@@ -32,8 +32,9 @@ from torch import nn
 
 from training.baselines import TitleTable, produced_matrix, side_features
 from training.labels import HORIZON_WEEKS, AudienceLabels
+from training.new_title import NewTitle
+from training.vectors import top_k, unit_rows
 
-BUNDLE_DIR = "audience"
 COMPS_PER_COUNTRY = 3
 
 
@@ -52,9 +53,9 @@ class HeadConfig:
         rank_weight: weight of a listwise (ListNet) loss ranking countries within a title. Default
             0.3 (validation, GraphSAGE space: 0 -> 0.646, 0.3 -> 0.662, 1.0 -> 0.594).
         affinity: learn production-country -> chart-country affinities. Default True.
-        calibrate: Platt-scale the chart logits on the validation rows. Default False (see
-            docs/evaluation.md: no gain on the time split, and at `titlegraph train` time the
-            validation titles, the latest launches, are nearly all charting, which would inflate p).
+        calibrate: Platt-scale the chart logits on the validation rows. Default False: at
+            `titlegraph train` time the validation titles, the latest launches, are nearly all
+            charting, which would inflate p (docs/evaluation.md, "How the choices were made").
         eval_every: epochs between validation checks. Default 5.
         patience: epochs without validation gain before stopping. Default 60.
         use_metadata: feed the metadata features (else the embedding alone). Default True.
@@ -187,13 +188,8 @@ class Comps:
         """Row indices and cosines of the k nearest labelled titles."""
         unit = vector / max(float(np.linalg.norm(vector)), 1e-12)
         cosine = self.unit_vectors @ unit
-        order = np.argsort(-cosine, kind="stable")[:k]
+        order = top_k(cosine, k)
         return order, cosine[order]
-
-
-def unit_rows(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm."""
-    return (matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 @dataclass
@@ -268,7 +264,8 @@ class AudiencePredictor:
         countries, kind, year and genres feed the head. Without it the head sees an unknown title
         and ranks countries by the embedding alone, which is much weaker (see docs/evaluation.md).
         """
-        table = TitleTable.from_metadata([{"id": "new", **metadata_of_new_title(title)}])
+        metadata = title.head_metadata() if isinstance(title, NewTitle) else (title or {})
+        table = TitleTable.from_metadata([{"id": "new", **metadata}])
         p_chart, weeks, _ = self.predict(HeadInputs(np.asarray(embedding, dtype=np.float32)[None, :], table))
         supporting = self.supporting_comps(np.asarray(embedding, dtype=np.float32))
         entries = [
@@ -395,18 +392,3 @@ def make_comps(
     if list(title_ids) != list(labels.title_ids):
         raise ValueError("comps title_ids must be in the order of the labels")
     return Comps(list(title_ids), list(names), unit_rows(title_vectors), labels.weeks.astype(np.float32))
-
-
-def metadata_of_new_title(new_title) -> dict:
-    """The metadata dict the head reads, from a `NewTitle` (or a dict, passed through)."""
-    if new_title is None or isinstance(new_title, dict):
-        return new_title or {}
-    return {
-        "title": new_title.title,
-        "kind": new_title.kind,
-        # No year means a launch now, not an old catalog title (the head's recency feature).
-        "year": new_title.year if new_title.year is not None else new_title.launch_year,
-        "genres": list(new_title.genres),
-        "countries": list(new_title.countries),
-        "summary": new_title.summary,
-    }

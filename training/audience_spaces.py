@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from training.baselines import TitleTable, tfidf_title_vectors
-from training.predictor import NewTitle
+from training.new_title import new_title_from
 
 
 def country_vectors_from_titles(
@@ -74,23 +74,6 @@ class EmbeddingSpace:
     country_vectors: np.ndarray
 
 
-def new_title_from_metadata(row: dict):
-    """A `NewTitle` from a metadata dict, as `POST /v1/predict` would build it (no tags: derived)."""
-    duration = row.get("duration_minutes")
-    return NewTitle(
-        title=row.get("title") or row["id"],
-        kind=row.get("kind") or "movie",
-        summary=row.get("summary") or "",
-        genres=list(row.get("genres") or []),
-        tags=[],
-        countries=list(row.get("countries") or []),
-        cast=list(row.get("cast") or []),
-        directors=list(row.get("directors") or []),
-        year=row.get("year"),
-        duration_minutes=duration if duration and 1 <= duration <= 2000 else None,
-    )
-
-
 def space_from_model(model, metadata: dict[str, dict], countries: Sequence[str], name: str) -> EmbeddingSpace:
     """An `EmbeddingSpace` over a loaded `TitleModel` (countries: mean embedding of their productions)."""
     embeddings = np.asarray(model.title_embeddings, dtype=np.float32)
@@ -105,7 +88,7 @@ def space_from_model(model, metadata: dict[str, dict], countries: Sequence[str],
         # Ids key the cache: the evaluation embeds the same test titles for several heads.
         for row in rows:
             if row["id"] not in cache:
-                cache[row["id"]] = model.embed_new(new_title_from_metadata(row))[0]
+                cache[row["id"]] = model.embed_new(new_title_from(row, derive_tags=True))[0]
         return np.stack([cache[row["id"]] for row in rows]).astype(np.float32)
 
     return EmbeddingSpace(name, known, new, country_vectors_from_titles(embeddings, produced_in, countries))

@@ -23,6 +23,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from training.labels import AudienceLabels
+from training.vectors import top_k_rows
 
 # JustWatch genres are the canonical vocabulary (what a new title's metadata most likely
 # carries); Netflix labels map onto them, and labels with no JustWatch meaning are dropped.
@@ -309,7 +310,7 @@ class CompsAverage:
         """Indices and cosines of each title's k nearest training titles."""
         similarity = (self.vectorizer.transform(table.comps_texts()) @ self.train_vectors.T).toarray()
         k = min(self.k, similarity.shape[1])
-        order = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+        order, _ = top_k_rows(similarity, k)
         return order, np.take_along_axis(similarity, order, axis=1)
 
     def predict(self, table: TitleTable) -> tuple[np.ndarray, np.ndarray]:

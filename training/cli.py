@@ -64,14 +64,14 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
 
 def _current_model(settings: Settings, part: str, name: str):
     """The current model version, loaded; exits saying what to run when there is none or it has
-    no `part` (an attribute of TitleModel, called `name` in the message)."""
-    from training.predictor import TitleModel
+    no `part` (an attribute of the loaded TitleModel, called `name` in the message)."""
+    from training.bundle import load_bundle
     from training.registry import current_model_dir
 
     model_dir = current_model_dir(settings.models_path)
     if model_dir is None:
         raise SystemExit("no model version yet: run `titlegraph train` first")
-    model = TitleModel.load(model_dir)
+    model = load_bundle(model_dir)
     if getattr(model, part) is None:
         raise SystemExit(f"{model_dir} has no {name}: run `titlegraph train` again")
     return model
@@ -102,8 +102,8 @@ def cmd_evaluate_viewing(settings: Settings, args: argparse.Namespace) -> int:
     """The viewing forecast on the time split (docs/evaluation.md, `viewing` section)."""
     from graph import audience as graph_audience
     from training.audience_spaces import space_from_model
+    from training.bundle import is_bundle, load_bundle
     from training.jobs.evaluate_audience import graph_space_factory
-    from training.predictor import TitleModel
     from training.split import DEFAULT_CUTOFF, time_split
     from training.viewing_report import run_viewing_evaluation
 
@@ -118,8 +118,8 @@ def cmd_evaluate_viewing(settings: Settings, args: argparse.Namespace) -> int:
             driver, graph_audience.metadata_title_ids(driver, database=database), database=database)
         # The bundle `titlegraph evaluate` pretrained without the post-cutoff titles, when it exists
         # and `--fresh` is not given (pretraining takes minutes).
-        if (work_dir / "pretrained" / "config.json").is_file() and not args.fresh:
-            space = space_from_model(TitleModel.load(work_dir / "pretrained"), metadata, countries,
+        if is_bundle(work_dir / "pretrained") and not args.fresh:
+            space = space_from_model(load_bundle(work_dir / "pretrained"), metadata, countries,
                                      "GraphSAGE (frozen encoder)")
         else:
             split = time_split(records, countries, DEFAULT_CUTOFF)
@@ -133,8 +133,8 @@ def cmd_evaluate_viewing(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_audience_maps(settings: Settings, args: argparse.Namespace) -> int:
     """Draw docs/audience_maps.png: the current model's expected audience of well-known titles on
     world maps; with --regions-from, also docs/audience_regions.png from a saved evaluation."""
-    from training.audience_eval import plot_regions_from_report
     from training.audience_map import render_title_maps
+    from training.plots import plot_regions_from_report
 
     docs = Path(args.docs) if args.docs else PROJECT_ROOT / "docs"
     if args.regions_from:

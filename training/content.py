@@ -33,7 +33,7 @@ from scipy import sparse
 from graph.catalog import NETFLIX
 from training.franchise import franchise_key, names_franchise, work_key
 from training.tagging import genre_groups
-from training.vectors import unit_rows
+from training.vectors import top_k, unit_rows
 
 KIDS_RATINGS = frozenset({"TV-Y", "TV-Y7", "TV-Y7-FV"})
 FAMILY_RATINGS = frozenset({"TV-G", "G"})
@@ -272,7 +272,7 @@ class ContentIndex:
         if scope == "netflix":
             scores[~self.on_netflix] = -np.inf
         pool = min(len(scores), CANDIDATES + 8 * k)
-        candidates = np.argpartition(-scores, pool - 1)[:pool] if pool else np.array([], dtype=int)
+        candidates = top_k(scores, pool)
         people = frozenset(title.people)
         shared = [min(3, len(people & self.people[j])) if people else 0 for j in candidates]
         bonus = self.weights.people * np.array(shared, dtype=np.float32)

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from training.content import ContentIndex
-from training.evaluate import LABEL_FONT_SIZE, boxed_label, place_labels
 from training.layout import Layout
+from training.plots import LABEL_FONT_SIZE, boxed_label, place_labels
 
 # Tableau 10, then six darker or stronger tones for clusters 11-16; service/static/map.js uses the same.
 CLUSTER_COLOURS = [

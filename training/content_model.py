@@ -16,8 +16,6 @@ from training.layout import LAYOUT_FILE, Layout
 from training.tagging import KEYWORD_BONUS, TagAssigner, TitleText
 from training.vocabulary import VOCABULARY_PATH, load_vocabulary
 
-FOLDER = "content"
-
 
 def summary_text(title: str, summary: str | None) -> str:
     """What the content encoder reads: the summary alone (a title's words are not its story)."""

@@ -14,18 +14,10 @@ from torch import nn
 
 from training.audience_model import HeadConfig, HeadInputs
 from training.audience_spaces import EmbeddingSpace, metadata_table
+from training.bundle import load_bundle, save_trained
 from training.data import build_graph, read_snapshot
 from training.fit_head import fit_head, head_loss, head_targets
-from training.predictor import TitleModel, save_bundle
-from training.train import (
-    TrainConfig,
-    bundle_config,
-    embed_graph,
-    fit_features,
-    full_edge_index,
-    num_nodes_of,
-    train_model,
-)
+from training.train import TrainConfig, embed_graph, fit_features, full_edge_index, num_nodes_of, train_model
 
 
 def pretrain_without(
@@ -37,19 +29,8 @@ def pretrain_without(
     graph = build_graph(snapshot, exclude_title_ids=exclude_ids, min_person_titles=config.min_person_titles)
     featurizer, title_x = fit_features(graph, config, settings.cache_dir)
     result = train_model(graph, title_x, config, progress=progress)
-    folder.mkdir(parents=True, exist_ok=True)
-    _save_pretrained(
-        folder,
-        result.model,
-        graph,
-        config,
-        title_x,
-        featurizer,
-        result.title_embeddings,
-        result.layer_states,
-        snapshot,
-        "pretrained-without-test",
-    )
+    save_trained(folder, "pretrained-without-test", snapshot, graph, config, featurizer, title_x.shape[1],
+                 result.model, result.title_embeddings, result.layer_states, {})
     parts = {
         "graph": graph,
         "title_x": title_x,
@@ -58,24 +39,7 @@ def pretrain_without(
         "featurizer": featurizer,
         "snapshot": snapshot,
     }
-    return TitleModel.load(folder), parts
-
-
-def _save_pretrained(
-    folder, model, graph, config, title_x, featurizer, embeddings, layer_states, snapshot, version
-):
-    save_bundle(
-        folder,
-        model=model,
-        config=bundle_config(version, graph, config, title_x.shape[1]),
-        keys=graph.keys,
-        titles=graph.titles,
-        featurizer=featurizer,
-        title_embeddings=embeddings,
-        layer_states=layer_states,
-        vocabulary={"tag_counts": snapshot.tag_counts, "title_count": len(graph.titles)},
-        metrics={},
-    )
+    return load_bundle(folder), parts
 
 
 def fine_tune_encoder(
@@ -112,20 +76,9 @@ def fine_tune_encoder(
                   epochs=epochs, lr=lr, config=config)
     embeddings, layer_states = embed_graph(model, graph, parts["title_x"])
     echo(f"fine-tuned the encoder on the audience loss: {epochs} epochs in {time.monotonic() - started:.1f}s")
-    folder.mkdir(parents=True, exist_ok=True)
-    _save_pretrained(
-        folder,
-        model,
-        graph,
-        parts["config"],
-        parts["title_x"],
-        parts["featurizer"],
-        embeddings,
-        layer_states,
-        parts["snapshot"],
-        "fine-tuned-without-test",
-    )
-    return TitleModel.load(folder)
+    save_trained(folder, "fine-tuned-without-test", parts["snapshot"], graph, parts["config"],
+                 parts["featurizer"], parts["title_x"].shape[1], model, embeddings, layer_states, {})
+    return load_bundle(folder)
 
 
 def _tune_jointly(model, predictor, inputs: HeadInputs, encoded: tuple, targets: dict, *, epochs: int,

@@ -9,7 +9,6 @@ between its markers and leaves the rest of the file alone.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,91 +22,18 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from graph.embeddings import read_chart_countries
 from training import registry
+from training.bundle import load_bundle, stage_bundle
 from training.data import build_graph, read_snapshot
 from training.features import title_text
-from training.predictor import NewTitle, TitleModel
-from training.train import fit_features, full_edge_index, num_nodes_of, stage_bundle, train_model
-
-MARK_START = "<!-- embeddings:start -->"
-MARK_END = "<!-- embeddings:end -->"
-
-
-# --- metrics ----------------------------------------------------------------------------------
-def roc_auc(positive_scores: Sequence[float], negative_scores: Sequence[float]) -> float:
-    """Probability that a random positive outscores a random negative (ties count half)."""
-    positive = np.asarray(positive_scores, dtype=np.float64)
-    negative = np.asarray(negative_scores, dtype=np.float64)
-    if len(positive) == 0 or len(negative) == 0:
-        raise ValueError("roc_auc needs at least one positive and one negative score")
-    scores = np.concatenate([positive, negative])
-    order = scores.argsort(kind="mergesort")
-    ranks = np.empty(len(scores))
-    sorted_scores = scores[order]
-    # Average ranks over ties (Mann-Whitney U).
-    unique, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    average = first + (counts + 1) / 2.0
-    ranks[order] = np.repeat(average, counts)
-    u = ranks[: len(positive)].sum() - len(positive) * (len(positive) + 1) / 2.0
-    return float(u / (len(positive) * len(negative)))
-
-
-def filtered_rank(scores: np.ndarray, target: int, known: Sequence[int] = ()) -> int:
-    """1-based rank of `target` among all candidates, ignoring other known true candidates."""
-    mask = np.ones(len(scores), dtype=bool)
-    mask[list(known)] = False
-    mask[target] = True
-    return int((scores[mask] > scores[target]).sum()) + 1
-
-
-def hits_at_k(ranks: Sequence[int], k: int = 10) -> float:
-    """Share of ranks that are at most k."""
-    ranks = np.asarray(ranks)
-    if len(ranks) == 0:
-        raise ValueError("hits_at_k needs at least one rank")
-    return float((ranks <= k).mean())
-
-
-def jaccard(first: set, second: set) -> float:
-    """|A & B| / |A | B| (0 when both are empty)."""
-    union = first | second
-    return len(first & second) / len(union) if union else 0.0
-
-
-def comps_jaccard(comps: Mapping[str, Sequence[str]], labels: Mapping[str, set]) -> float:
-    """Mean over query titles of the mean Jaccard between its label set and each comp's."""
-    per_title = [
-        np.mean([jaccard(labels[query], labels.get(comp, set())) for comp in comp_ids])
-        for query, comp_ids in comps.items()
-        if comp_ids
-    ]
-    if not per_title:
-        raise ValueError("comps_jaccard needs at least one title with comps")
-    return float(np.mean(per_title))
-
-
-def topk_overlap(first: Sequence[str], second: Sequence[str]) -> float:
-    """|A & B| / k for two top-k lists of the same length k."""
-    if len(first) != len(second) or not first:
-        raise ValueError("topk_overlap needs two non-empty lists of the same length")
-    return len(set(first) & set(second)) / len(first)
+from training.metrics import comps_jaccard, filtered_rank, hits_at_k, jaccard, roc_auc, topk_overlap
+from training.new_title import new_title_from
+from training.plots import similarity_map
+from training.report import render_section, write_report
+from training.train import fit_features, full_edge_index, num_nodes_of, train_model
+from training.vectors import top_k
 
 
 # --- neighbours and baselines -----------------------------------------------------------------
-def nearest(
-    query: np.ndarray, candidates: np.ndarray, k: int, exclude: Sequence[int] = ()
-) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and scores of the k candidates with the highest dot product with `query`."""
-    scores = candidates @ query
-    if len(exclude):
-        scores = scores.copy()
-        scores[list(exclude)] = -np.inf
-    k = min(k, int(np.isfinite(scores).sum()))
-    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    # Ties are broken by index so results are reproducible.
-    top = top[np.lexsort((top, -scores[top]))]
-    return top, scores[top]
-
-
 def knn_comps(
     vectors: np.ndarray,
     ids: Sequence[str],
@@ -121,9 +47,9 @@ def knn_comps(
     matrix = vectors[candidates]
     comps = {}
     for query in query_ids:
-        exclude = [j for j, c in enumerate(candidate_ids) if c == query]
-        top, _ = nearest(vectors[position[query]], matrix, k, exclude)
-        comps[query] = [candidate_ids[j] for j in top]
+        scores = matrix @ vectors[position[query]]
+        scores[[j for j, c in enumerate(candidate_ids) if c == query]] = -np.inf
+        comps[query] = [candidate_ids[j] for j in top_k(scores, k)]
     return comps
 
 
@@ -148,8 +74,7 @@ def sparse_knn_comps(
         exclude = [candidate_index[query]] if query in candidate_index else []
         scores = similarity[row]
         scores[exclude] = -np.inf
-        top = np.lexsort((np.arange(len(scores)), -scores))[:k]
-        comps[query] = [candidate_ids[j] for j in top]
+        comps[query] = [candidate_ids[j] for j in top_k(scores, k)]
     return comps
 
 
@@ -225,140 +150,9 @@ def link_metrics(
     return {"auc": auc, f"hits@{k}": hits_at_k(ranks, k), "positives": len(positives)}
 
 
-# --- report -----------------------------------------------------------------------------------
-def splice_section(document: str, section: str, start: str = MARK_START, end: str = MARK_END) -> str:
-    """Replace the text between a section's markers (append markers + section if absent)."""
-    block = f"{start}\n{section.strip()}\n{end}"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
-    if pattern.search(document):
-        return pattern.sub(lambda _: block, document, count=1)
-    prefix = document.rstrip() + "\n\n" if document.strip() else "# Evaluation\n\n"
-    return prefix + block + "\n"
-
-
-def write_report(path: Path, section: str, start: str = MARK_START, end: str = MARK_END) -> None:
-    """Write a section into `path` between its markers, keeping everything else."""
-    document = path.read_text() if path.exists() else ""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".md.tmp")
-    temporary.write_text(splice_section(document, section, start, end))
-    temporary.replace(path)
-
-
 # --- the `titlegraph evaluate` pipeline -------------------------------------------------------
+HELD_OUT_FRACTION = 0.1  # of title-tag and title-genre edges, per encoder's training
 HELD_OUT_TYPES = {("title", "has_tag", "tag"): "tags", ("title", "in_genre", "genre"): "genres"}
-GENRE_GROUPS = [  # first match wins: specific formats before broad moods
-    ("Stand-up", ("stand-up",)),
-    ("Documentary", ("documentar", "docuseries")),
-    ("Kids & family", ("kids", "children", "family")),
-    ("Anime & animation", ("anime", "animation")),
-    ("Horror", ("horror",)),
-    ("Reality", ("reality",)),
-    ("Romance", ("romantic", "romance")),
-    ("Comedy", ("comed",)),
-    ("Crime & thriller", ("crime", "thriller")),
-    ("Action & sci-fi", ("action", "sci-fi", "scifi")),
-    ("Drama", ("drama",)),
-]
-LANDMARKS = [
-    "Stranger Things",
-    "Squid Game",
-    "Money Heist",
-    "La casa de papel",
-    "The Crown",
-    "Narcos",
-    "Ozark",
-    "Black Mirror",
-    "Tiger King",
-    "The Irishman",
-    "Bridgerton",
-    "Kingdom",
-    "Dark",
-    "The Witcher",
-    "BoJack Horseman",
-    "Lupin",
-    "Sex Education",
-    "Our Planet",
-    "Cobra Kai",
-    "Extraction",
-    "The Queen's Gambit",
-    "Peaky Blinders",
-]
-
-
-def genre_group(genres: Sequence[str]) -> str:
-    """A coarse colour group for the similarity map."""
-    lowered = " | ".join(genres).lower()
-    for group, needles in GENRE_GROUPS:
-        if any(needle in lowered for needle in needles):
-            return group
-    return "Other"
-
-
-# Saturated and distinct (matplotlib's tab10 plus two): pale tab20 shades vanished on white.
-MAP_COLOURS = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-    "#e377c2", "#bcbd22", "#17becf", "#393b79", "#637939", "#7f7f7f",
-]
-LABEL_FONT_SIZE = 10
-CACHE_NOTE = "$TITLEGRAPH_CACHE/text-vectors"
-LINK_NOTE = (
-    "Tags are unigrams and bigrams of the summaries (`graph/tags.py`), so a held-out tag is a word "
-    "of the title's own summary: TF-IDF, which reads that summary, recovers it almost by construction, "
-    "while GraphSAGE sees the summary only through a 128-wide SVD projection and has to place "
-    "6,629 tags in a 64-wide space. Genres, which the text does not spell out, are where the graph "
-    "helps (AUC and hits@10 above TF-IDF). The comps measure below is the one this issue is about."
-)
-
-
-def boxed_label(axes, text: str, anchor, offset, *, bbox: dict, shrink: float = 0) -> None:
-    """A bold label in a box at `offset` points from `anchor`, with a leader line to it."""
-    axes.annotate(text, anchor, xytext=offset, textcoords="offset points", fontsize=LABEL_FONT_SIZE,
-                  weight="bold", ha="center", va="center", bbox=bbox, zorder=4,
-                  arrowprops={"arrowstyle": "-", "color": "0.3", "lw": 0.6, "shrinkA": 0, "shrinkB": shrink})
-
-
-def place_labels(
-    anchors: np.ndarray, sizes: Sequence[tuple[float, float]], step: float = 14.0, rings: int = 12
-) -> list[tuple[float, float]]:
-    """Offsets (in points) that keep every label box clear of the others and of every anchor.
-
-    Greedy: each label, taken top to bottom, gets the nearest free spot on rings of growing radius
-    around its anchor (a leader line joins them). Well-known titles sit in one dense cluster of the
-    map, where labels at a fixed offset printed on top of each other.
-    """
-    placed: list[tuple[float, float, float, float]] = []  # boxes as (x0, y0, x1, y1), in points
-
-    def clear(box):
-        x0, y0, x1, y1 = box
-        if any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in placed):
-            return False
-        return not any(x0 - 3 < ax < x1 + 3 and y0 - 3 < ay < y1 + 3 for ax, ay in anchors)
-
-    offsets: list[tuple[float, float] | None] = [None] * len(anchors)
-    for index in sorted(range(len(anchors)), key=lambda i: -anchors[i][1]):
-        (ax, ay), (width, height) = anchors[index], sizes[index]
-        candidates = [
-            (radius * np.cos(angle), radius * np.sin(angle))
-            for ring in range(1, rings + 1)
-            for radius in [ring * step]
-            for angle in np.linspace(np.pi / 4, np.pi / 4 + 2 * np.pi, 8 * ring, endpoint=False)
-        ]
-        choice = candidates[-1]
-        for dx, dy in candidates:
-            # The box is centred on the offset, pushed out so it never covers its own anchor.
-            cx = dx + np.sign(dx) * width / 2 * (abs(dx) > 1e-6)
-            cy = dy + np.sign(dy) * height / 2 * (abs(dy) > 1e-6)
-            box = (ax + cx - width / 2, ay + cy - height / 2, ax + cx + width / 2, ay + cy + height / 2)
-            if clear(box):
-                choice = (cx, cy)
-                break
-        else:
-            cx, cy = choice
-            box = (ax + cx - width / 2, ay + cy - height / 2, ax + cx + width / 2, ay + cy + height / 2)
-        placed.append(box)
-        offsets[index] = (float(choice[0]), float(choice[1]))
-    return offsets  # type: ignore[return-value]
 
 
 def comps_metrics(
@@ -444,11 +238,6 @@ def _link_eval(
     return rows
 
 
-def _as_new_title(row):
-    # Tags are left empty on purpose: a new title gets them from its summary, as the API does.
-    return NewTitle.from_row(row, tags=False)
-
-
 def _inductive_eval(
     snapshot,
     config,
@@ -469,14 +258,15 @@ def _inductive_eval(
     result = train_model(graph, title_x, config, progress=progress)
     version = registry.new_version(graph.data_hash) + "-inductive"
     staging = stage_bundle(work_dir, version, snapshot, graph, config, featurizer, title_x, result, {})
-    model = TitleModel.load(registry.finalize(staging, work_dir, version))
+    model = load_bundle(registry.finalize(staging, work_dir, version))
     # In-graph lists: the full model's comps among the titles the reduced model knows.
     full_comps = knn_comps(full_embeddings, full_ids, chosen, graph.title_ids, k)
     rows = {row.id: row for row in snapshot.titles}
     overlaps, seconds, warnings = [], [], 0
     for title_id in chosen:
         started = time.perf_counter()
-        embedding, notes = model.embed_new(_as_new_title(rows[title_id]))
+        # Tags derived from the summary, as the API does for a new title.
+        embedding, notes = model.embed_new(new_title_from(rows[title_id], derive_tags=True))
         seconds.append(time.perf_counter() - started)
         warnings += len(notes)
         overlaps.append(topk_overlap([tid for tid, _ in model.nearest(embedding, k)], full_comps[title_id]))
@@ -506,7 +296,7 @@ def final_node_states(model, graph, title_x) -> dict[str, np.ndarray]:
 
 def evaluate_encoder(snapshot, charts, config, cache_dir, *, progress: bool = True) -> dict:
     """Held-out link prediction and chart-country comps for one configuration (one training)."""
-    held_out = split_held_out(snapshot, 0.1, config.seed)
+    held_out = split_held_out(snapshot, HELD_OUT_FRACTION, config.seed)
     graph = build_graph(snapshot, drop_edges=held_out, min_person_titles=config.min_person_titles)
     started = time.monotonic()
     _, title_x = fit_features(graph, config, cache_dir)
@@ -514,166 +304,12 @@ def evaluate_encoder(snapshot, charts, config, cache_dir, *, progress: bool = Tr
     result = train_model(graph, title_x, config, progress=progress)
     link = _link_eval(graph, snapshot, held_out, final_node_states(result.model, graph, title_x), config.seed)
     # One training serves both measures (2-core budget): comps come from the model that lacks the
-    # 10% held-out tag/genre edges; chart edges, the comps labels, are never in training.
+    # held-out tag/genre edges; chart edges, the comps labels, are never in training.
     comps = comps_metrics(graph.title_ids, result.title_embeddings, graph.titles, charts, config.comps_k,
                           config.seed)
     return {"link": link, "comps": comps, "train_seconds": result.seconds, "feature_seconds": feature_seconds,
+            "held_out_fraction": HELD_OUT_FRACTION, "tags": len(graph.keys["tag"]),
             "graph": graph, "embeddings": result.title_embeddings}
-
-
-def similarity_map(
-    path: Path, title_ids: Sequence[str], embeddings: np.ndarray, titles: Sequence, seed: int = 0
-) -> None:
-    """A t-SNE map of the title embeddings coloured by genre group, with well-known titles labelled."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.manifold import TSNE
-
-    points = TSNE(
-        n_components=2,
-        init="pca",
-        random_state=seed,
-        perplexity=min(40.0, (len(titles) - 1) / 3),
-        metric="cosine",
-    ).fit_transform(embeddings)
-    groups = [genre_group(t.genres) for t in titles]
-    names = [g for g, _ in GENRE_GROUPS] + ["Other"]
-    colours = MAP_COLOURS
-    figure, axes = plt.subplots(figsize=(13, 11), dpi=110)
-    for position, group in enumerate(names):
-        mask = np.array([g == group for g in groups])
-        axes.scatter(
-            points[mask, 0],
-            points[mask, 1],
-            s=4,
-            alpha=0.6,
-            color=colours[position % len(colours)],
-            label=f"{group} ({mask.sum():,})",
-            linewidths=0,
-        )
-    by_title = {}
-    for i, t in enumerate(titles):
-        by_title.setdefault(t.title, i)
-    shown = [(name, by_title[name]) for name in LANDMARKS if name in by_title]
-    figure.tight_layout()  # fixes the data-to-pixel transform the label placement measures in
-    anchors = axes.transData.transform(points[[i for _, i in shown]]) / figure.dpi * 72
-    sizes = [(LABEL_FONT_SIZE * 0.62 * len(name) + 6, LABEL_FONT_SIZE * 1.5) for name, _ in shown]
-    for (name, i), offset in zip(shown, place_labels(anchors, sizes), strict=True):
-        axes.scatter(*points[i], s=40, color="black", marker="x", zorder=3)
-        boxed_label(
-            axes, name, points[i], offset,
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.85, "lw": 0}, shrink=3,
-        )
-    axes.set_title(f"titlegraph similarity map: {len(title_ids):,} titles (t-SNE of GraphSAGE embeddings)")
-    axes.set_xticks([])
-    axes.set_yticks([])
-    axes.legend(
-        loc="upper right", markerscale=4, fontsize=9, framealpha=0.9, title="first matching genre group"
-    )
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.3f}"
-
-
-def render_section(results: dict, best: str, inductive: dict, config, commands: str) -> str:
-    """The markdown of the embeddings part of docs/evaluation.md."""
-    lines = _link_lines(results, best, config, commands) + _comps_lines(results) + _inductive_lines(inductive)
-    return "\n".join(lines)
-
-
-def _link_lines(results: dict, best: str, config, commands: str) -> list[str]:
-    """How the report was made, and the held-out link prediction table."""
-    lines = [
-        "## Embeddings",
-        "",
-        f"Produced by `{commands}` (seed {config.seed}, {config.epochs} epochs, hidden {config.hidden}, "
-        f"embedding width {config.out}, person dropout {config.person_dropout}). Default text encoder: "
-        f"**{best}** (better chart-country Jaccard "
-        "of comps below). Timings are from a shared 2-core machine and are noisy.",
-        "",
-        "### Held-out link prediction",
-        "",
-        "10% of title-tag and title-genre edges are removed from the graph before training; each is "
-        "scored against one random non-edge of the same title (ROC-AUC) and ranked among all tags or "
-        "genres, other known edges of the title filtered out (hits@10). TF-IDF cosine scores a title "
-        "against the centroid of the TF-IDF vectors of the target's training titles.",
-        "",
-        "| encoder | edges | held out | GraphSAGE AUC | hits@10 | TF-IDF AUC | hits@10 "
-        "| random AUC | hits@10 |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for encoder, result in results.items():
-        for edge, row in result["link"].items():
-            lines.append(
-                f"| {encoder} | title-{edge[:-1]} | {row['graphsage']['positives']:,} | "
-                + " | ".join(
-                    f"{_fmt(row[m]['auc'])} | {_fmt(row[m]['hits@10'])}"
-                    for m in ("graphsage", "tfidf_cosine", "random")
-                )
-                + " |"
-            )
-    return lines
-
-
-def _comps_lines(results: dict) -> list[str]:
-    """The table of comps scored by chart-country Jaccard."""
-    lines = [
-        "",
-        LINK_NOTE,
-        "",
-        "### Comps that agree with audiences",
-        "",
-        "For every title with chart history (and metadata), its top-10 comps among the other charted "
-        "titles; score = mean Jaccard of the CHARTED_IN country sets of the title and each comp. Chart "
-        "edges are never used in training; the embeddings are those of the held-out model above.",
-        "",
-        "| encoder | titles | GraphSAGE | TF-IDF-kNN | genre-only | random | pretrain s | text features s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for encoder, result in results.items():
-        c = result["comps"]
-        lines.append(
-            f"| {encoder} | {c['titles']:,} | **{_fmt(c['graphsage'])}** | {_fmt(c['tfidf_knn'])} | "
-            f"{_fmt(c['genre_only'])} | {_fmt(c['random'])} | {result['train_seconds']:.0f} | "
-            f"{result['feature_seconds']:.0f} |"
-        )
-    return lines
-
-
-def _inductive_lines(inductive: dict) -> list[str]:
-    """New titles embedded from metadata alone, and the similarity map."""
-    return [
-        "",
-        "Text features s is the time to encode every summary; MiniLM's vectors are cached by text "
-        f"hash in `{CACHE_NOTE}`, so a rerun reads them in well under a second (the first encoding "
-        "of the catalog takes about two minutes on this 2-core CPU).",
-        "",
-        "### A new title from metadata alone",
-        "",
-        f"{inductive['titles']} random titles are left out of the graph (and out of the text-encoder "
-        f"fit), a model is trained without them, and each is embedded by `TitleModel.embed_new` from "
-        f"its metadata (tags derived from its summary). Overlap of its top-{inductive['k']} comps with "
-        f"its top-{inductive['k']} when it was in the graph (full model, same candidate titles): "
-        f"**mean {_fmt(inductive['overlap_mean'])}**, median {_fmt(inductive['overlap_median'])}. "
-        f"Noise floor: the same two models agree on {_fmt(inductive['control_overlap_mean'])} of the "
-        f"top-{inductive['k']} of {inductive['titles']} titles that stayed in the graph. Median embed "
-        f"time {inductive['embed_ms_median']:.1f} ms; {inductive['warnings']} unknown-name warnings "
-        "(people with one title are not in the model).",
-        "",
-        "### Similarity map",
-        "",
-        "![similarity map](similarity_map.png)",
-        "",
-        "t-SNE (cosine) of the title embeddings of the default model, coloured by the first matching "
-        "genre group; crosses mark well-known titles.",
-    ]
 
 
 def run_evaluation(
@@ -740,6 +376,8 @@ def _report_figures(results: dict, best: str, inductive: dict) -> dict:
                 "comps": r["comps"],
                 "train_seconds": r["train_seconds"],
                 "feature_seconds": r["feature_seconds"],
+                "held_out_fraction": r["held_out_fraction"],
+                "tags": r["tags"],
             }
             for name, r in results.items()
         },

@@ -27,9 +27,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from training.content import ContentIndex, ContentWeights, incidence
 from training.content_model import summary_text
-from training.evaluate import write_report
 from training.franchise import franchise_key, franchise_pairs
-from training.vectors import unit_rows
+from training.report import write_report
+from training.vectors import top_k, unit_rows
 from training.vocabulary import RESOURCES
 
 MARK_START, MARK_END = "<!-- comps:start -->", "<!-- comps:end -->"
@@ -67,9 +67,8 @@ def top_ids(index: ContentIndex, scorer: Scorer, anchor: int, k: int = K) -> lis
     scores[anchor] = -np.inf
     scores[~index.on_netflix] = -np.inf
     size = min(POOL, len(scores) - 1)
-    pool = np.argpartition(-scores, size)[: size + 1]
-    pairs = zip(pool.tolist(), scores[pool].tolist(), strict=True)
-    ranked = sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
+    pool = top_k(scores, size + 1)
+    ranked = list(zip(pool.tolist(), scores[pool].tolist(), strict=True))
     return [j for j, _ in index.apply_rules(ranked, index.titles[anchor], k)]
 
 

@@ -12,11 +12,11 @@ import torch
 from scipy.optimize import minimize
 from torch import nn
 
-from training.audience_eval import mean_auc, mean_ndcg
 from training.audience_model import AudienceHead, AudiencePredictor, HeadConfig, HeadInputs, Scaler
 from training.audience_spaces import EmbeddingSpace, metadata_table, tfidf_space
 from training.baselines import TitleTable
 from training.labels import AudienceLabels
+from training.metrics import mean_auc, mean_ndcg
 
 
 def fit_head(

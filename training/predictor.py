@@ -9,11 +9,8 @@ the usual inductive approximation; for a title already in the graph the result i
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,112 +18,15 @@ import torch
 
 from graph.normalize import normalize_name, normalize_title
 from graph.tags import clause_terms, summary_clauses
-from training.audience_model import BUNDLE_DIR as AUDIENCE_DIR
 from training.audience_model import AudiencePredictor
-from training.content_model import FOLDER as CONTENT_FOLDER
 from training.content_model import ContentModel
-from training.features import KINDS, TitleAttributes, TitleFeaturizer
-from training.model import HeteroSageEncoder, LinkPredictor
-from training.viewing import BUNDLE_DIR as VIEWING_DIR
+from training.features import KINDS, TitleFeaturizer
+from training.model import HeteroSageEncoder
+from training.new_title import NewTitle
+from training.vectors import top_k
 from training.viewing import LaunchFacts, ViewingModel
 
-# Bundle files (the registry's COMPLETE marker lists what was written).
-WEIGHTS = "model.pt"
-CONFIG = "config.json"
-ID_MAPS = "id_maps.json"
-METRICS = "metrics.json"
-EMBEDDINGS = "title_embeddings.npy"
-LAYER_STATES = "layer_states.npz"
-TITLES = "titles.json"
-VOCABULARY = "vocabulary.json"
-FEATURIZER = "featurizer"
-HEADS = "heads"  # optional extra heads (audience issue), one sub-folder each
 TAGS_PER_TITLE = 8  # as graph.tags.extract_tags(per_title=8) at ingest
-
-
-def head_dir(model_dir: Path) -> Path:
-    """Where a bundle keeps its audience head: `<bundle>/heads/audience/`."""
-    return Path(model_dir) / HEADS / AUDIENCE_DIR
-
-
-@dataclass
-class NewTitle:
-    """A title described by metadata only (not in the graph).
-
-    Args:
-        title: display title (required, non-empty).
-        kind: "movie" or "show".
-        summary: one or more sentences (may be empty).
-        genres: genre names of either vocabulary, matched case-insensitively (default []).
-        tags: Tag names; when empty, tags are derived from the summary (default []).
-        countries: production countries as ISO2 codes (default []).
-        cast: actor names, matched after normalize_name (default []).
-        directors: director names, matched the same way (default []).
-        year: release year (default None).
-        duration_minutes: runtime in minutes (default None).
-        rating: US rating such as "TV-MA" (default None: the unknown bucket).
-        season: 1 for a new series, 2 or more for a returning season (default None: unknown).
-        launch_date: when it launches (default None: now). A missing `year` also means a launch now.
-    """
-
-    title: str
-    kind: str
-    summary: str = ""
-    genres: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    countries: list[str] = field(default_factory=list)
-    cast: list[str] = field(default_factory=list)
-    directors: list[str] = field(default_factory=list)
-    year: int | None = None
-    duration_minutes: int | None = None
-    rating: str | None = None
-    season: int | None = None
-    launch_date: dt.date | None = None
-
-    @property
-    def launch_year(self) -> int:
-        """The year it launches: `launch_date`'s, else this year (a new title launches now)."""
-        return (self.launch_date or dt.date.today()).year
-
-    def launch_facts(self) -> LaunchFacts:
-        """What the viewing forecast reads."""
-        return LaunchFacts(kind=self.kind, countries=tuple(self.countries), year=self.year,
-                           launch_year=self.launch_year, season=self.season,
-                           duration_minutes=self.duration_minutes)
-
-    @classmethod
-    def from_row(cls, row, *, tags: bool = True) -> NewTitle:
-        """The metadata of a graph title (`graph.embeddings.TitleRow`) as a new title.
-
-        `tags=False` leaves tags to be derived from the summary, as the API does for a new title.
-        """
-        return cls(
-            title=row.title, kind=row.kind, summary=row.summary or "", genres=list(row.genres),
-            tags=list(row.tags) if tags else [], countries=list(row.countries), cast=list(row.cast),
-            directors=list(row.directors), year=row.year, duration_minutes=row.duration_minutes,
-            rating=row.rating,
-        )
-
-    def validate(self) -> None:
-        """Raise ValueError naming the first field that is malformed."""
-        if not isinstance(self.title, str) or not self.title.strip():
-            raise ValueError("title: must be a non-empty string")
-        if self.kind not in KINDS:
-            raise ValueError(f"kind: must be one of {KINDS}, got {self.kind!r}")
-        if not isinstance(self.summary, str):
-            raise ValueError("summary: must be a string")
-        for name in ("genres", "tags", "countries", "cast", "directors"):
-            value = getattr(self, name)
-            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-                raise ValueError(f"{name}: must be a list of strings")
-        for name, low, high in (("year", 1800, 2100), ("duration_minutes", 1, 2000)):
-            value = getattr(self, name)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
-            ):
-                raise ValueError(f"{name}: must be an integer in [{low}, {high}] or null")
-        if self.rating is not None and not isinstance(self.rating, str):
-            raise ValueError("rating: must be a string or null")
 
 
 def summary_tags(
@@ -156,47 +56,8 @@ def summary_tags(
     return [term for _, term in scored[:per_title]]
 
 
-def save_bundle(
-    folder: Path,
-    *,
-    model: LinkPredictor,
-    config: dict,
-    keys: dict[str, list[str]],
-    titles: Sequence,
-    featurizer: TitleFeaturizer,
-    title_embeddings: np.ndarray,
-    layer_states: list[dict[str, np.ndarray]],
-    vocabulary: dict,
-    metrics: dict,
-) -> None:
-    """Write every file of a bundle into `folder` (the registry finalizes and publishes it)."""
-    torch.save(model.encoder.state_dict(), folder / WEIGHTS)
-    (folder / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True))
-    (folder / ID_MAPS).write_text(json.dumps(keys))
-    (folder / METRICS).write_text(json.dumps(metrics, indent=1, sort_keys=True))
-    (folder / TITLES).write_text(
-        json.dumps(
-            [
-                {"id": t.id, "title": t.title, "kind": t.kind, "year": t.year, "genres": t.genres}
-                for t in titles
-            ]
-        )
-    )
-    (folder / VOCABULARY).write_text(json.dumps(vocabulary))
-    np.save(folder / EMBEDDINGS, title_embeddings)
-    np.savez(
-        folder / LAYER_STATES,
-        **{
-            f"{layer}/{node_type}": states
-            for layer, by_type in enumerate(layer_states)
-            for node_type, states in by_type.items()
-        },
-    )
-    featurizer.save(folder / FEATURIZER)
-
-
 class TitleModel:
-    """A loaded bundle. Build with `TitleModel.load(models/<version>)`.
+    """A loaded bundle: inference only. Build with `training.bundle.load_bundle(models/<version>)`.
 
     Args:
         folder: the bundle folder.
@@ -209,7 +70,9 @@ class TitleModel:
         layer_states: per layer, node type -> states of the non-title nodes.
         vocabulary: tag counts and the number of titles (for summary tags).
         metrics: its metrics.json.
-        onnx_dir: where the sentence encoder's ONNX export lives (None: PyTorch runs it).
+        audience_head: the audience head (training/audience_model.py) (default None: no head).
+        viewing_head: the viewing forecast (training/viewing.py) (default None: no forecast).
+        content: the content comps (training/content_model.py) (default None: none).
     """
 
     def __init__(
@@ -224,7 +87,9 @@ class TitleModel:
         layer_states: list[dict[str, torch.Tensor]],
         vocabulary: dict,
         metrics: dict,
-        onnx_dir: Path | None = None,
+        audience_head: AudiencePredictor | None = None,
+        viewing_head: ViewingModel | None = None,
+        content: ContentModel | None = None,
     ) -> None:
         self.folder = folder
         self.config = config
@@ -246,63 +111,10 @@ class TitleModel:
         self.genres_by_lower: dict[str, list[str]] = {}
         for genre in keys["genre"]:
             self.genres_by_lower.setdefault(genre.casefold(), []).append(genre)
-        self.heads_dir = folder / HEADS
-        # The audience head (issue 4, training/audience_model.py) when the bundle carries one.
-        self.audience_head = None
-        if (head_dir(folder) / "config.json").is_file():
-            self.audience_head = AudiencePredictor.load(head_dir(folder))
-            if self.audience_head.version != self.version:
-                raise ValueError(f"{head_dir(folder)} was trained for model "
-                                 f"{self.audience_head.version}, not {self.version}; "
-                                 "re-run `titlegraph train`")
-        viewing_dir = self.heads_dir / VIEWING_DIR
-        has_viewing = (viewing_dir / "viewing.json").is_file()
-        self.viewing_head = ViewingModel.load(viewing_dir) if has_viewing else None
         self.tag_words = {word for tag in vocabulary["tag_counts"] for word in tag.split()}
-        # Content comps (training/content_model.py) when the bundle carries them.
-        content_dir = folder / CONTENT_FOLDER
-        self.content = (ContentModel.load(content_dir, onnx_dir=onnx_dir)
-                        if (content_dir / "content.json").is_file() else None)
-
-    @classmethod
-    def load(cls, model_dir: Path, *, onnx_dir: Path | None = None) -> TitleModel:
-        """Load a `models/<version>/` folder (the sentence encoder run by ONNX Runtime from
-        `onnx_dir` when given, as the service does)."""
-        folder = Path(model_dir)
-        if not (folder / CONFIG).is_file():
-            raise FileNotFoundError(f"{folder} is not a model bundle (no {CONFIG}); run `titlegraph train`")
-        config = json.loads((folder / CONFIG).read_text())
-        keys = json.loads((folder / ID_MAPS).read_text())
-        sizes = config["model"]
-        encoder = HeteroSageEncoder(
-            [tuple(et) for et in sizes["edge_types"]],
-            sizes["num_nodes"],
-            sizes["title_features"],
-            hidden=sizes["hidden"],
-            out=sizes["out"],
-            layers=sizes["layers"],
-            dropout=sizes["dropout"],
-        )
-        encoder.load_state_dict(torch.load(folder / WEIGHTS, weights_only=True))
-        encoder.eval()
-        layer_states: list[dict[str, torch.Tensor]] = [{} for _ in range(sizes["layers"])]
-        with np.load(folder / LAYER_STATES) as stored:
-            for name in stored.files:
-                layer, node_type = name.split("/")
-                layer_states[int(layer)][node_type] = torch.from_numpy(stored[name])
-        return cls(
-            folder=folder,
-            config=config,
-            encoder=encoder,
-            featurizer=TitleFeaturizer.load(folder / FEATURIZER),
-            keys=keys,
-            titles=json.loads((folder / TITLES).read_text()),
-            title_embeddings=np.load(folder / EMBEDDINGS),
-            layer_states=layer_states,
-            vocabulary=json.loads((folder / VOCABULARY).read_text()),
-            metrics=json.loads((folder / METRICS).read_text()),
-            onnx_dir=onnx_dir,
-        )
+        self.audience_head = audience_head
+        self.viewing_head = viewing_head
+        self.content = content
 
     # --- inductive embedding ------------------------------------------------------------------
     def neighbours(self, new_title: NewTitle) -> tuple[dict[str, list[int]], list[str]]:
@@ -362,15 +174,7 @@ class TitleModel:
     def _embed_new(self, new_title: NewTitle) -> tuple[np.ndarray, list[str]]:
         new_title.validate()
         neighbours, warnings = self.neighbours(new_title)
-        attributes = TitleAttributes(
-            title=new_title.title,
-            kind=new_title.kind,
-            summary=new_title.summary,
-            year=new_title.year,
-            duration_minutes=new_title.duration_minutes,
-            rating=new_title.rating,
-        )
-        features = torch.from_numpy(self.featurizer.transform([attributes]))
+        features = torch.from_numpy(self.featurizer.transform([new_title.attributes()]))
         state = self.encoder.title_input(features)
         relations = {
             ("tag", "rev_has_tag", "title"): "tags",
@@ -441,12 +245,7 @@ class TitleModel:
             position = self.index["title"].get(title_id)
             if position is not None:
                 scores[position] = -np.inf
-        count = min(k, int(np.isfinite(scores).sum()))
-        if count == 0:
-            return []
-        top = np.argpartition(-scores, count - 1)[:count]
-        top = top[np.lexsort((top, -scores[top]))]
-        return [(self.title_ids[i], float(scores[i])) for i in top]
+        return [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k)]
 
     # --- audience (issue 4) ------------------------------------------------------------------
     @property
@@ -455,7 +254,7 @@ class TitleModel:
         every chart country, highest p_chart first. Pass the NewTitle: its production countries,
         kind, year and genres feed the head. AttributeError (so `hasattr` is False) without a head."""
         if self.audience_head is None:
-            raise AttributeError(f"model {self.version} has no audience head (heads/audience/)")
+            raise AttributeError(f"model {self.version} has no audience head")
         return self.audience_head.audience
 
     def viewing(self, embedding: np.ndarray, facts: LaunchFacts) -> dict | None:

@@ -19,12 +19,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from training import minibatch, registry
+from training import minibatch
 from training.data import SUPERVISED_EDGE_TYPES, TitleGraph, reverse_edge_type
 from training.features import TitleFeaturizer, make_encoder
 from training.model import HeteroSageEncoder, LinkPredictor, link_loss
-from training.predictor import save_bundle
-from training.vectors import unit_rows
+from training.vectors import top_k, unit_rows
 
 
 @dataclass
@@ -251,12 +250,7 @@ def embed_graph(model: LinkPredictor, graph: TitleGraph, title_x: np.ndarray):
         {node_type: states[node_type].numpy().copy() for node_type in states if node_type != "title"}
         for states in layers[:-1]
     ]
-    return normalize(final["title"].numpy()), layer_states
-
-
-def normalize(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (float32): training.vectors.unit_rows."""
-    return unit_rows(matrix)
+    return unit_rows(final["title"].numpy()), layer_states
 
 
 def top_k_comps(
@@ -273,10 +267,8 @@ def top_k_comps(
         scores[:, ~allowed] = -np.inf
         rows = np.arange(scores.shape[0])
         scores[rows, rows + start] = -np.inf
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k else np.zeros((len(rows), 0), int)
         for row in rows:
-            ordered = top[row][np.lexsort((top[row], -scores[row, top[row]]))]
-            comps.append([(title_ids[j], float(scores[row, j])) for j in ordered])
+            comps.append([(title_ids[j], float(scores[row, j])) for j in top_k(scores[row], k)])
     return comps
 
 
@@ -287,45 +279,3 @@ def fit_features(graph: TitleGraph, config: TrainConfig, cache_dir: Path | None)
     )
     featurizer = TitleFeaturizer(encoder).fit(graph.titles)
     return featurizer, featurizer.transform(graph.titles)
-
-
-def bundle_config(version: str, graph: TitleGraph, config: TrainConfig, title_features: int) -> dict:
-    """config.json: version, hyperparameters, seed, data hash and the model sizes."""
-    return {
-        "version": version,
-        "data_hash": graph.data_hash,
-        "seed": config.seed,
-        "train": config.to_dict(),
-        "model": {
-            "edge_types": [list(et) for et in graph.data.edge_types],
-            "hidden": config.hidden,
-            "out": config.out,
-            "layers": config.layers,
-            "dropout": config.dropout,
-            "num_nodes": {t: len(keys) for t, keys in graph.keys.items()},
-            "title_features": title_features,
-        },
-        "versions": {"torch": torch.__version__, "numpy": np.__version__},
-    }
-
-
-def stage_bundle(models_dir: Path, version: str, snapshot, graph: TitleGraph, config: TrainConfig,
-                 featurizer, title_x: np.ndarray, result: TrainResult, metrics: dict) -> Path:
-    """Save a trained model as the staging bundle of `version` under `models_dir`; return its folder.
-
-    `registry.finalize` then makes it a version; training, evaluation and tests all stage this way.
-    """
-    staging = registry.staging_dir(models_dir, version)
-    save_bundle(
-        staging,
-        model=result.model,
-        config=bundle_config(version, graph, config, title_x.shape[1]),
-        keys=graph.keys,
-        titles=graph.titles,
-        featurizer=featurizer,
-        title_embeddings=result.title_embeddings,
-        layer_states=result.layer_states,
-        vocabulary={"tag_counts": snapshot.tag_counts, "title_count": len(graph.titles)},
-        metrics=metrics,
-    )
-    return staging

@@ -40,14 +40,13 @@ from babel.languages import get_official_languages
 from scipy import optimize, stats
 
 from training.labels import TitleChartRecord
-from training.vectors import unit_rows
+from training.vectors import top_k_rows, unit_rows
 
 HORIZON_WEEKS = 4
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 COMPS_K = 10
 RIDGE_GRID = (0.3, 3.0, 30.0)
 SPREAD_GRID = (1.0, 1.25, 1.5, 2.0)
-BUNDLE_DIR = "viewing"
 FEATURES = ("show", "english", "new_release", "returning", "comps_reach", "comps_log_hours")
 # A season's runtime when the title gives none: 8 episodes (an assumption, stated in the docs)
 # of the median episode length of the catalog's shows.
@@ -186,8 +185,7 @@ class CompsMemory:
         if leave_out is not None:
             cosines[np.arange(len(leave_out)), leave_out] = -np.inf
         k = min(k, self.vectors.shape[0] - 1)
-        nearest = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
-        found = np.isfinite(np.take_along_axis(cosines, nearest, axis=1))
+        nearest, found = top_k_rows(cosines, k)
         return np.where(found, self.lower[nearest], 0.0), found
 
     def features(self, vectors: np.ndarray, shows: np.ndarray, *, leave_out: np.ndarray | None = None

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from training.evaluate import write_report
+from training.report import write_report
 from training.split import DEFAULT_CUTOFF, time_split
 from training.viewing import FEATURES, HORIZON_WEEKS
 from training.viewing_fit import evaluate_viewing, viewing_data

@@ -116,14 +116,11 @@ def predict_title(body: schemas.PredictRequest, query: schemas.PredictQuery, loa
                   lookups: Lookups) -> Prediction:
     """Comps, audience by country, viewing forecast (and plan with `query.plan`) of one new title."""
     # Imported here as before: the model code (torch) loads with the first model, not with the app.
-    from training.predictor import NewTitle
+    from training.new_title import new_title_from
 
     genres, countries, warnings = match_metadata(body, lookups)
-    new_title = NewTitle(title=body.title, kind=body.type, summary=body.summary, genres=genres,
-                         tags=list(body.tags), countries=countries, cast=list(body.cast),
-                         directors=list(body.director), year=body.year,
-                         duration_minutes=body.duration_minutes, season=body.season,
-                         launch_date=body.launch_date)
+    # The embedding has never read the request's rating (content comps do); rating=None keeps it so.
+    new_title = new_title_from(body, genres=genres, countries=countries, rating=None)
     model = loaded.model
     embedding, model_warnings = model.embed_new(new_title)
     warnings += [model_warning(str(message)) for message in model_warnings]

@@ -1,4 +1,4 @@
-"""The audience head inside a model bundle: TitleModel.load picks it up, `model.audience` answers."""
+"""The audience head inside a model bundle: load_bundle picks it up, `model.audience` answers."""
 
 import datetime as dt
 
@@ -9,11 +9,12 @@ from graph.embeddings import TitleRow
 from training.audience_model import HeadConfig, HeadInputs, make_comps
 from training.audience_spaces import country_vectors_from_titles
 from training.baselines import TitleTable
+from training.bundle import bundle_config, load_bundle, save_audience_head, save_bundle
 from training.data import GraphSnapshot, build_graph
 from training.fit_head import fit_head
 from training.labels import AudienceLabels
-from training.predictor import NewTitle, TitleModel, head_dir, save_bundle
-from training.train import TrainConfig, bundle_config, embed_graph, fit_features, train_model
+from training.new_title import NewTitle
+from training.train import TrainConfig, embed_graph, fit_features, train_model
 
 COUNTRIES = ["FR", "KR", "US"]
 WORDS = {
@@ -74,7 +75,7 @@ def bundle(tmp_path_factory):
         vocabulary={"tag_counts": snap.tag_counts, "title_count": 30},
         metrics={},
     )
-    model = TitleModel.load(folder)
+    model = load_bundle(folder)
     # Titles chart at home only: the head must put the production country first.
     homes = [row.countries[0] for row in graph.titles]
     charted = np.array([[1.0 if home == c else 0.0 for c in COUNTRIES] for home in homes], dtype=np.float32)
@@ -117,8 +118,8 @@ def test_a_bundle_without_head_has_no_audience(bundle):
 def test_the_bundle_loads_its_head_and_predicts_for_a_new_title(bundle):
     folder, model, predictor = bundle
     predictor.version = model.version
-    predictor.save(head_dir(folder))
-    loaded = TitleModel.load(folder)
+    save_audience_head(folder, predictor)
+    loaded = load_bundle(folder)
     assert hasattr(loaded, "audience")
     new_title = NewTitle(
         title="Seoul Night",
@@ -139,8 +140,8 @@ def test_the_bundle_loads_its_head_and_predicts_for_a_new_title(bundle):
 def test_a_head_of_another_version_is_refused(bundle, tmp_path):
     folder, model, predictor = bundle
     predictor.version = "some-other-version"
-    predictor.save(head_dir(folder))
+    save_audience_head(folder, predictor)
     with pytest.raises(ValueError, match="re-run `titlegraph train`"):
-        TitleModel.load(folder)
+        load_bundle(folder)
     predictor.version = model.version
-    predictor.save(head_dir(folder))
+    save_audience_head(folder, predictor)

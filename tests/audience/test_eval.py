@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from training.audience_eval import (
+from training.metrics import (
     bootstrap,
     calibration_bins,
     mean_ndcg,

@@ -5,12 +5,12 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from training.audience_eval import mean_auc
 from training.audience_model import AudiencePredictor, HeadConfig, HeadInputs, make_comps
 from training.audience_spaces import country_vectors_from_titles
 from training.baselines import TitleTable
 from training.fit_head import fit_head
 from training.labels import AudienceLabels
+from training.metrics import mean_auc
 
 COUNTRIES = ["BR", "ES", "IN", "KR", "MX", "US"]
 # Titles from a country chart there and in its "neighbours": the structure the head must find.

@@ -1,5 +1,5 @@
 """The docs pictures of the audience: world maps of titles (training/audience_map.py) and the
-per-region ROC-AUC chart (training/audience_eval.plot_regions)."""
+per-region ROC-AUC chart (training/plots.plot_regions)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import json
 import pytest
 from matplotlib.colors import LogNorm
 
-from training.audience_eval import REGION_OF, plot_regions_from_report, regions_baseline
 from training.audience_map import (
     MapPanel,
     colour_norm,
@@ -17,6 +16,8 @@ from training.audience_map import (
     render_audience_maps,
     top_countries,
 )
+from training.metrics import REGION_OF
+from training.plots import plot_regions_from_report, regions_baseline
 
 
 def distinct_colours(path) -> int:

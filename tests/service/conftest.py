@@ -158,13 +158,13 @@ def headed_models(trained, seeded_graph, tmp_path_factory):
         from training import registry
         from training.audience_model import HeadConfig, HeadInputs, make_comps
         from training.audience_spaces import country_vectors_from_titles, metadata_table
+        from training.bundle import load_bundle, save_audience_head
         from training.fit_head import fit_head
         from training.labels import AudienceLabels
-        from training.predictor import TitleModel, head_dir
 
         folder = tmp_path_factory.mktemp("headed-models")
         bundle = shutil.copytree(trained["bundle"], folder / trained["version"])
-        model = TitleModel.load(bundle)
+        model = load_bundle(bundle)
         ids, countries = model.title_ids, sorted(seed.COUNTRIES)
         charts = read_chart_countries(seeded_graph)
         charted = np.array([[float(c in charts.get(i, ())) for c in countries] for i in ids],
@@ -179,7 +179,7 @@ def headed_models(trained, seeded_graph, tmp_path_factory):
                              epochs=40)
         predictor.comps = make_comps(ids, [title["title"] for title in model.titles], vectors, labels)
         predictor.version = model.version
-        predictor.save(head_dir(bundle))
+        save_audience_head(bundle, predictor)
         registry.publish(folder, bundle)
         trained["headed_models"] = folder
     return trained["headed_models"]

@@ -191,11 +191,11 @@ def train(settings, driver: neo4j.Driver) -> Path:
 def republish(driver: neo4j.Driver, bundle: Path, settings) -> None:
     """Write a trained bundle's embeddings, comps, vocabulary tags and country stats back again
     (after another test changed them), as `titlegraph train` wrote them."""
+    from training.bundle import load_bundle
     from training.jobs.retrain import CONTENT_COMPS_K, explained_audience_comps, write_tags_and_country_stats
-    from training.predictor import TitleModel
     from training.train import top_k_comps
 
-    model = TitleModel.load(bundle)
+    model = load_bundle(bundle)
     comps = explained_audience_comps(model.content, model.title_ids,
                                      top_k_comps(model.title_ids, model.title_embeddings, STORED_COMPS))
     content = {scope: model.content.comps_of_all(k, scope=scope) for scope, k in CONTENT_COMPS_K.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph.embeddings import current_version
-from training.predictor import TitleModel
+from training.bundle import load_bundle
 from training.vocabulary import FACETS, load_vocabulary
 
 pytestmark = pytest.mark.neo4j
@@ -35,7 +35,7 @@ def test_predict_gives_comps_explained_and_warnings(model_client, conforms, trai
     assert set(korean[0]["shared_tags_by_facet"]) <= set(FACETS) and korean[0]["why"].endswith(".")
     audience_comps = body["similar_audience"]
     assert len(audience_comps) == 4 and [comp["rank"] for comp in audience_comps] == [1, 2, 3, 4]
-    model = TitleModel.load(trained["bundle"])
+    model = load_bundle(trained["bundle"])
     scores = [comp["score"] for comp in audience_comps]
     assert scores == sorted(scores, reverse=True)
     assert all(comp["id"] in model.title_ids for comp in audience_comps)

@@ -10,9 +10,8 @@ import pytest
 
 from service.cli import cmd_predict
 from tests.service.test_service_viewing import _viewing_head
-from training.predictor import TitleModel
+from training.bundle import load_bundle, viewing_dir
 from training.registry import current_model_dir
-from training.viewing import BUNDLE_DIR
 
 pytestmark = pytest.mark.neo4j
 
@@ -29,7 +28,7 @@ def slate_settings(app_settings, headed_models, tmp_path):
     models = tmp_path / "slate-models"
     shutil.copytree(headed_models, models, symlinks=True)
     bundle = current_model_dir(models)
-    _viewing_head(TitleModel.load(bundle).title_embeddings.shape[1], bundle / "heads" / BUNDLE_DIR)
+    _viewing_head(load_bundle(bundle).title_embeddings.shape[1], viewing_dir(bundle))
     return app_settings.with_overrides(models_dir=models)
 
 

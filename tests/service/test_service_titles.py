@@ -135,9 +135,9 @@ def test_audience_of_unknown_title_is_404(client):
 
 
 def _model(trained):
-    from training.predictor import TitleModel
+    from training.bundle import load_bundle
 
-    return TitleModel.load(trained["bundle"])
+    return load_bundle(trained["bundle"])
 
 
 def _cosine(model, first: str, second: str) -> float:

@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
-from training.predictor import TitleModel
-from training.viewing import BUNDLE_DIR, LaunchFacts, ViewingTargets
+from training.bundle import load_bundle, viewing_dir
+from training.viewing import LaunchFacts, ViewingTargets
 from training.viewing_fit import ViewingData, fit_viewing
 
 pytestmark = pytest.mark.neo4j
@@ -41,8 +41,8 @@ def viewing_client(model_settings, trained, tmp_path):
     models = tmp_path / "viewing-models"
     shutil.copytree(trained["models_dir"], models, symlinks=True)
     bundle = models / trained["version"]
-    dimensions = TitleModel.load(bundle).title_embeddings.shape[1]
-    _viewing_head(dimensions, bundle / "heads" / BUNDLE_DIR)
+    dimensions = load_bundle(bundle).title_embeddings.shape[1]
+    _viewing_head(dimensions, viewing_dir(bundle))
     application = create_app({"SETTINGS": model_settings.with_overrides(models_dir=models), "TESTING": True})
     yield application.test_client()
     close_app(application)
@@ -91,7 +91,7 @@ def test_a_missing_year_is_a_launch_now_not_an_old_title(viewing_client):
 
 
 def test_a_graph_title_has_its_viewing_forecast_too(viewing_client, trained, conforms):
-    title_id = TitleModel.load(trained["bundle"]).title_ids[0]
+    title_id = load_bundle(trained["bundle"]).title_ids[0]
     response = viewing_client.get(f"/v1/titles/{title_id}/audience")
     body = conforms(response, "/v1/titles/{title_id}/audience")
     assert response.status_code == 200, body

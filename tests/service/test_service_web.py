@@ -239,7 +239,7 @@ def hover_tooltip(page, container: str, iso2: str) -> str:
 
 
 def test_title_audience_world_map_colours_and_names_every_chart_country(browser, live_url):
-    from training.audience_eval import REGION_OF
+    from training.metrics import REGION_OF
 
     countries = sorted(REGION_OF)
     body = {"id": "svc-es1", "title": "La casa de papel", "model_version": "test-version",
@@ -310,7 +310,7 @@ def test_world_map_falls_back_to_weeks_and_to_the_observed_history(browser, live
 
 
 def test_predicted_audience_world_map(browser, live_url):
-    from training.audience_eval import REGION_OF
+    from training.metrics import REGION_OF
 
     audience = synthetic_audience(sorted(REGION_OF)[:40])
     body = {"model_version": "test-version", "similar": [], "similar_audience": [], "audience": audience,

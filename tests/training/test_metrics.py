@@ -5,44 +5,44 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training import evaluate
+from training import evaluate, metrics, plots, report
 
 
 def test_roc_auc_perfect_inverse_and_ties():
-    assert evaluate.roc_auc([0.9, 0.8], [0.1, 0.2]) == 1.0
-    assert evaluate.roc_auc([0.1], [0.9, 0.8]) == 0.0
-    assert evaluate.roc_auc([0.5, 0.5], [0.5]) == 0.5
-    assert evaluate.roc_auc([0.9, 0.3], [0.5, 0.1]) == 0.75
+    assert metrics.roc_auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert metrics.roc_auc([0.1], [0.9, 0.8]) == 0.0
+    assert metrics.roc_auc([0.5, 0.5], [0.5]) == 0.5
+    assert metrics.roc_auc([0.9, 0.3], [0.5, 0.1]) == 0.75
     with pytest.raises(ValueError):
-        evaluate.roc_auc([], [0.1])
+        metrics.roc_auc([], [0.1])
 
 
 def test_filtered_rank_ignores_other_known_targets():
     scores = np.array([0.9, 0.8, 0.7, 0.1])
-    assert evaluate.filtered_rank(scores, 2) == 3
-    assert evaluate.filtered_rank(scores, 2, known=[0, 1]) == 1
-    assert evaluate.filtered_rank(scores, 0, known=[0]) == 1
+    assert metrics.filtered_rank(scores, 2) == 3
+    assert metrics.filtered_rank(scores, 2, known=[0, 1]) == 1
+    assert metrics.filtered_rank(scores, 0, known=[0]) == 1
 
 
 def test_hits_at_k():
-    assert evaluate.hits_at_k([1, 5, 11, 30], k=10) == 0.5
+    assert metrics.hits_at_k([1, 5, 11, 30], k=10) == 0.5
     with pytest.raises(ValueError):
-        evaluate.hits_at_k([])
+        metrics.hits_at_k([])
 
 
 def test_jaccard_and_comps_jaccard():
-    assert evaluate.jaccard({"US", "CA"}, {"US"}) == 0.5
-    assert evaluate.jaccard(set(), set()) == 0.0
+    assert metrics.jaccard({"US", "CA"}, {"US"}) == 0.5
+    assert metrics.jaccard(set(), set()) == 0.0
     labels = {"a": {"US", "CA"}, "b": {"US", "CA"}, "c": {"KR"}}
     # a: (1 + 0) / 2 = 0.5 ; b: 1.0  -> mean 0.75; a comp without chart history counts as 0.
-    assert evaluate.comps_jaccard({"a": ["b", "c"], "b": ["a"]}, labels) == 0.75
-    assert evaluate.comps_jaccard({"a": ["zzz"]}, labels) == 0.0
+    assert metrics.comps_jaccard({"a": ["b", "c"], "b": ["a"]}, labels) == 0.75
+    assert metrics.comps_jaccard({"a": ["zzz"]}, labels) == 0.0
 
 
 def test_topk_overlap():
-    assert evaluate.topk_overlap(["a", "b", "c", "d"], ["d", "c", "x", "y"]) == 0.5
+    assert metrics.topk_overlap(["a", "b", "c", "d"], ["d", "c", "x", "y"]) == 0.5
     with pytest.raises(ValueError):
-        evaluate.topk_overlap(["a"], ["a", "b"])
+        metrics.topk_overlap(["a"], ["a", "b"])
 
 
 def test_link_metrics_on_hand_made_scores():
@@ -67,10 +67,10 @@ def test_knn_and_baseline_comps_exclude_the_query():
 
 def test_report_section_is_spliced_between_markers_only():
     other = "# Evaluation\n\n## Audience\n\nkeep me\n"
-    first = evaluate.splice_section(other, "## Embeddings\n\nv1")
+    first = report.splice_section(other, "## Embeddings\n\nv1")
     assert "keep me" in first and "v1" in first
-    second = evaluate.splice_section(first, "## Embeddings\n\nv2")
-    assert "v1" not in second and "v2" in second and second.count(evaluate.MARK_START) == 1
+    second = report.splice_section(first, "## Embeddings\n\nv2")
+    assert "v1" not in second and "v2" in second and second.count(report.MARK_START) == 1
     assert second.replace("v2", "v1") == first
 
 
@@ -78,7 +78,7 @@ def test_map_labels_of_a_dense_cluster_do_not_overlap_each_other_or_any_anchor()
     # Eight well-known titles a few points apart, as in the map's cluster of charting series.
     anchors = np.array([[100.0 + 3 * i, 200.0 + 2 * (i % 3)] for i in range(8)] + [[400.0, 50.0]])
     sizes = [(60.0 + 5 * i, 15.0) for i in range(len(anchors))]
-    offsets = evaluate.place_labels(anchors, sizes)
+    offsets = plots.place_labels(anchors, sizes)
     boxes = [(ax + dx - w / 2, ay + dy - h / 2, ax + dx + w / 2, ay + dy + h / 2)
              for (ax, ay), (dx, dy), (w, h) in zip(anchors, offsets, sizes, strict=True)]
     for i, a in enumerate(boxes):

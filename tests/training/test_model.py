@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from training import registry
+from training.bundle import load_bundle, stage_bundle
 from training.data import build_graph
 from training.minibatch import sampler_backend
-from training.predictor import NewTitle, TitleModel
-from training.train import fit_features, stage_bundle, train_model
+from training.new_title import NewTitle, new_title_from
+from training.train import fit_features, train_model
 
 
 def _train_and_save(snapshot, config, models_dir, exclude=()):
@@ -24,7 +25,7 @@ def _train_and_save(snapshot, config, models_dir, exclude=()):
 
 
 def _as_new(row) -> NewTitle:
-    return NewTitle.from_row(row)
+    return new_title_from(row)
 
 
 def test_training_lowers_the_loss_and_clusters_titles(snapshot, tiny_config):
@@ -55,7 +56,7 @@ def test_same_seed_same_embeddings_other_seed_differs(snapshot, tiny_config):
 
 def test_save_load_and_reembed_give_the_same_vectors(snapshot, tiny_config, tmp_path):
     graph, result, folder = _train_and_save(snapshot, tiny_config, tmp_path)
-    model = TitleModel.load(folder)
+    model = load_bundle(folder)
     assert model.version == folder.name
     assert model.title_ids == graph.title_ids
     assert np.array_equal(model.title_embeddings, result.title_embeddings)
@@ -68,7 +69,7 @@ def test_save_load_and_reembed_give_the_same_vectors(snapshot, tiny_config, tmp_
 
 def test_copied_metadata_finds_the_original_as_nearest_comp(snapshot, tiny_config, tmp_path):
     graph, _, folder = _train_and_save(snapshot, tiny_config, tmp_path)
-    model = TitleModel.load(folder)
+    model = load_bundle(folder)
     original = graph.titles[5]
     embedding, _ = model.embed_new(_as_new(original))
     ((best_id, cosine),) = model.nearest(embedding, k=1)
@@ -77,7 +78,7 @@ def test_copied_metadata_finds_the_original_as_nearest_comp(snapshot, tiny_confi
 
 def test_unknown_names_are_warnings_and_bad_fields_are_named(snapshot, tiny_config, tmp_path):
     _, _, folder = _train_and_save(snapshot, tiny_config, tmp_path)
-    model = TitleModel.load(folder)
+    model = load_bundle(folder)
     new = NewTitle(
         title="Night of Fear",
         kind="movie",
@@ -105,7 +106,7 @@ def test_unknown_names_are_warnings_and_bad_fields_are_named(snapshot, tiny_conf
 
 def test_nearest_filters_kind_and_excludes_ids(snapshot, tiny_config, tmp_path):
     graph, result, folder = _train_and_save(snapshot, tiny_config, tmp_path)
-    model = TitleModel.load(folder)
+    model = load_bundle(folder)
     query = result.title_embeddings[0]
     comps = model.nearest(query, k=5, kind="show", exclude_ids=["t2-00"])
     assert len(comps) == 5 and all(tid.startswith("t2-") and tid != "t2-00" for tid, _ in comps)

@@ -61,7 +61,7 @@ def test_versions_are_unique_within_a_second(tmp_path):
 
 def test_train_killed_before_publish_keeps_current(tmp_path, monkeypatch, snapshot, tiny_config):
     """run_training dies while saving the bundle: `current` still points at the old version."""
-    from training import train
+    from training import bundle
     from training.jobs import retrain
 
     good = _bundle(tmp_path, "20260101-000000-aaaa")
@@ -72,7 +72,7 @@ def test_train_killed_before_publish_keeps_current(tmp_path, monkeypatch, snapsh
         raise KeyboardInterrupt
 
     # Patched where the job and the stager look them up (imported at their module tops).
-    monkeypatch.setattr(train, "save_bundle", dying_save)
+    monkeypatch.setattr(bundle, "save_bundle", dying_save)
     monkeypatch.setattr(retrain, "read_snapshot", lambda *a, **k: snapshot)
     monkeypatch.setattr(retrain, "read_chart_countries", lambda *a, **k: {})
 

@@ -125,9 +125,9 @@ def test_interrupted_write_leaves_the_previous_version_in_force(tiny_graph, sett
     local = settings.with_overrides(models_dir=tmp_path / "models")
     first = run_training(local, driver, tiny_config, progress=False, echo=lambda _: None)
     before = graph_embeddings.similar_titles(driver, "t1-03")
-    from training.predictor import TitleModel
+    from training.bundle import load_bundle
 
-    model = TitleModel.load(first)
+    model = load_bundle(first)
     ids = model.title_ids
     comps = [[(other, 0.5) for other in ids[:3] if other != tid] for tid in ids]
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from titlegraph import world
-from training.audience_eval import REGION_OF
+from training.metrics import REGION_OF
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,10 @@ import numpy as np
 from graph import audience as graph_audience
 from training.audience_model import AudiencePredictor, HeadConfig, HeadInputs, make_comps
 from training.audience_spaces import metadata_table, space_from_model
+from training.bundle import audience_dir, load_bundle, save_audience_head, save_viewing_head
 from training.fit_head import select_and_refit
 from training.labels import AudienceLabels, build_labels
-from training.predictor import TitleModel, head_dir
 from training.split import VALIDATION_FRACTION, validation_rows
-from training.viewing import BUNDLE_DIR as VIEWING_DIR
 from training.viewing_fit import fit_viewing, runtime_medians, viewing_data
 
 
@@ -44,7 +43,7 @@ def train_audience(
     the re-embedded training vectors) is the latest-launched 20% of the labelled titles.
     """
     started = time.monotonic()
-    model = TitleModel.load(model_dir)
+    model = load_bundle(model_dir)
     database = settings.neo4j_database
     countries, records, labels = _chart_labels(driver, model, database)
     metadata = graph_audience.title_metadata(driver, model.title_ids, database=database)
@@ -65,20 +64,20 @@ def train_audience(
     predictor.launch_mean_weeks = labels.weeks[labels.complete].mean(axis=0).astype(np.float32)
     viewing = fit_viewing(viewing_data(records, labels, metadata, choices[chosen]), validation,
                           runtime_minutes=runtime_medians(metadata))
-    viewing.save(head_dir(model_dir).parent / VIEWING_DIR)
+    save_viewing_head(model_dir, viewing)
     predictor.metrics |= {
         "training_vectors": chosen,
         "labels": labels.summary(),
         "validation_scores": {n: p.metrics["validation_score"] for n, p in fitted.items()},
         "seconds_total": time.monotonic() - started,
     }
-    predictor.save(head_dir(model_dir))
+    save_audience_head(model_dir, predictor)
     echo(
         f"audience head trained in {time.monotonic() - started:.1f}s on {len(labels.title_ids)} titles "
         f"({labels.summary()['charting']} charting) x {len(countries)} countries; training vectors: "
         f"{chosen}; validation NDCG/AUC score {predictor.metrics['validation_score']:.3f}; "
         f"viewing forecast on {viewing.metrics['titles']} titles (ridge {viewing.metrics['ridge']}, "
-        f"spread {viewing.metrics['spread']}); saved in {head_dir(model_dir).parent}"
+        f"spread {viewing.metrics['spread']}); saved in {audience_dir(model_dir).parent}"
     )
     return predictor.metrics
 
@@ -144,8 +143,8 @@ def write_audience_back(
 ) -> dict:
     """Write PREDICTED_AUDIENCE for every title of the bundle and publish its version (see graph.audience)."""
     started = time.monotonic()
-    model = TitleModel.load(model_dir)
-    predictor = AudiencePredictor.load(head_dir(model_dir))
+    model = load_bundle(model_dir)
+    predictor = AudiencePredictor.load(audience_dir(model_dir))
     metadata = graph_audience.title_metadata(driver, model.title_ids, database=settings.neo4j_database)
     counts = graph_audience.write_predicted_audience(
         driver,

@@ -13,24 +13,23 @@ import numpy as np
 
 from graph import audience as graph_audience
 from titlegraph.config import PROJECT_ROOT
-from training.audience_eval import (
-    REGION_OF,
-    mean_auc,
-    mean_ndcg,
-    paired_bootstrap_delta,
-    per_country_auc,
-    plot_calibration,
-    plot_regions,
-    region_table,
-    score_method,
-    weeks_spearman,
-)
 from training.audience_model import HeadConfig, HeadInputs
 from training.audience_spaces import EmbeddingSpace, metadata_table, space_from_model
 from training.baselines import TitleTable, all_baselines
 from training.encoder_tuning import fine_tune_encoder, pretrain_without
 from training.fit_head import fit_space_head, select_and_refit, tfidf_head_for_split
 from training.jobs.audience_report import MethodResult, render_audience_section, write_audience_section
+from training.metrics import (
+    REGION_OF,
+    mean_auc,
+    mean_ndcg,
+    paired_bootstrap_delta,
+    per_country_auc,
+    region_table,
+    score_method,
+    weeks_spearman,
+)
+from training.plots import plot_calibration, plot_regions
 from training.split import DEFAULT_CUTOFF, time_split
 from training.viewing_report import run_viewing_evaluation
 
@@ -221,7 +220,8 @@ def run_audience_evaluation(
     best_auc = _best_baseline(results, "mean_auc")
     figures, rows = _draw_figures(results, model, best_auc, split.test, countries, docs_dir)
     notes = _hours_note(model, split.test)
-    section = render_audience_section(split, results, model, comparisons, figures, {"notes": notes})
+    section = render_audience_section(split, results, model, comparisons, figures,
+                                      {"notes": notes, "samples": samples})
     write_audience_section(docs_dir / "evaluation.md", section)
     summary = {
         "split": split.summary(),

@@ -12,14 +12,14 @@ from tqdm import tqdm
 from graph.country_stats import refresh_country_stats
 from graph.embeddings import read_chart_countries, write_embeddings, write_vocabulary_tags
 from training import registry
+from training.bundle import save_content, stage_bundle
 from training.content_fit import build_content
-from training.content_model import FOLDER as CONTENT_FOLDER
 from training.content_model import ContentModel
 from training.data import build_graph, read_snapshot
 from training.evaluate import comps_metrics
 from training.jobs.audience_retrain import NotEnoughLabels, train_audience, write_audience_back
 from training.layout import build_layout
-from training.train import TrainConfig, fit_features, stage_bundle, top_k_comps, train_model
+from training.train import TrainConfig, fit_features, top_k_comps, train_model
 
 # Content comps stored per title: more than the audience's 10, so type and country filters
 # of GET /similar still find k of them among the stored ones.
@@ -77,7 +77,7 @@ def run_training(
     staging = stage_bundle(models_dir, version, snapshot, graph, config, featurizer, title_x, result,
                            metrics)
     content.model.layout = build_layout(content.model.index, seed=config.seed)  # the map of GET /v1/map
-    content.model.save(staging / CONTENT_FOLDER)
+    save_content(staging, content.model)
     # The audience head goes into the staging bundle, so `current` never lacks it.
     has_audience = _train_audience_head(driver, staging, settings, echo)
     version_dir = registry.finalize(staging, models_dir, version)

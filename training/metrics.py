@@ -1,6 +1,7 @@
-"""Pure metric functions for the audience head, their bootstrap intervals, and the two plots.
+"""Every metric of the evaluations, as pure functions: the embeddings' (ROC-AUC, filtered rank,
+hits@k, Jaccard of comps, top-k overlap) and the audience head's with their bootstrap intervals.
 
-Every metric takes plain arrays shaped [titles, countries]:
+Every audience metric takes plain arrays shaped [titles, countries]:
 - `scores`: what the model ranks countries by (p_chart),
 - `charted`: 0/1, whether the title charted in the country within its label window,
 - `gains`: graded relevance for NDCG (chart points, sum of 11 - rank),
@@ -10,9 +11,8 @@ Intervals resample titles (rows) with replacement, because titles are the sample
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
@@ -257,49 +257,6 @@ def expected_calibration_error(p_chart: np.ndarray, charted: np.ndarray, bins: i
     return float(sum(row["count"] * abs(row["predicted"] - row["observed"]) for row in rows) / total)
 
 
-def plot_calibration(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, bins: int = 10) -> Path:
-    """Reliability diagram (one line per method, marker area ~ cells per bin) over a histogram, as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (axis, counts) = plt.subplots(
-        2, 1, figsize=(6.5, 7), dpi=110, sharex=True, gridspec_kw={"height_ratios": [3, 1]}
-    )
-    axis.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    for name, (p_chart, charted) in curves.items():
-        rows = calibration_bins(p_chart, charted, bins)
-        ece = expected_calibration_error(p_chart, charted, bins)
-        sizes = [8 + 60 * np.sqrt(row["count"] / p_chart.size) for row in rows]
-        line = axis.plot(
-            [row["predicted"] for row in rows],
-            [row["observed"] for row in rows],
-            label=f"{name} (ECE {ece:.3f})",
-        )[0]
-        axis.scatter(
-            [row["predicted"] for row in rows],
-            [row["observed"] for row in rows],
-            s=sizes,
-            color=line.get_color(),
-            zorder=3,
-        )
-        counts.hist(p_chart.ravel(), bins=edges, histtype="step", color=line.get_color(), log=True)
-    axis.set_ylabel("observed chart rate")
-    axis.set_title("Calibration of p(chart), time-split test titles x countries", fontsize=10)
-    axis.set_xlim(0, 1)
-    axis.set_ylim(0, 1)
-    axis.legend(loc="upper left", fontsize=7)
-    counts.set_xlabel("predicted p(chart)")
-    counts.set_ylabel("cells (log)")
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return path
-
-
 def region_table(
     per_country_model: np.ndarray,
     per_country_baseline: np.ndarray,
@@ -327,85 +284,60 @@ def region_table(
     return rows
 
 
-def plot_regions(rows: list[dict], path: Path, model_name: str, baseline_name: str,
-                 region_of: dict[str, str] | None = None) -> Path:
-    """Per-region ROC-AUC as a picture: the chart countries on a world map coloured by their region's
-    model AUC, and per region the model against the baseline (0.5 = chance), best region on top."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    scored = sorted((row for row in rows if np.isfinite(row["model_auc"])), key=lambda row: row["model_auc"])
-    figure = plt.figure(figsize=(10.5, 9.4), dpi=110)
-    _region_map(figure, figure.add_axes((0.01, 0.47, 0.98, 0.47)), scored,
-                dict(REGION_OF) if region_of is None else region_of)
-    _region_chart(figure.add_axes((0.3, 0.11, 0.52, 0.31)), scored, model_name, baseline_name)
-    figure.suptitle("Where the audience model ranks countries well: ROC-AUC of p(chart) by region",
-                    fontsize=12)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+def roc_auc(positive_scores: Sequence[float], negative_scores: Sequence[float]) -> float:
+    """Probability that a random positive outscores a random negative (ties count half)."""
+    positive = np.asarray(positive_scores, dtype=np.float64)
+    negative = np.asarray(negative_scores, dtype=np.float64)
+    if len(positive) == 0 or len(negative) == 0:
+        raise ValueError("roc_auc needs at least one positive and one negative score")
+    scores = np.concatenate([positive, negative])
+    order = scores.argsort(kind="mergesort")
+    ranks = np.empty(len(scores))
+    sorted_scores = scores[order]
+    # Average ranks over ties (Mann-Whitney U).
+    unique, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    average = first + (counts + 1) / 2.0
+    ranks[order] = np.repeat(average, counts)
+    u = ranks[: len(positive)].sum() - len(positive) * (len(positive) + 1) / 2.0
+    return float(u / (len(positive) * len(negative)))
 
 
-def _region_map(figure, axis, scored: list[dict], region_of: dict[str, str]) -> None:
-    """The chart countries coloured by their region's model AUC, with the colour bar."""
-    import matplotlib
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import Normalize
-
-    from titlegraph.world import draw_countries, world_shapes
-
-    values = [row["model_auc"] for row in scored] or [0.5]
-    # The regions' range in steps of 0.05: on a scale from 0.5, 0.66 and 0.74 would look alike.
-    low = np.floor(min(values) * 20) / 20
-    norm = Normalize(low, max(np.ceil(max(values) * 20) / 20, low + 0.05), clip=True)
-    ramp = matplotlib.colormaps["YlGnBu"]
-    auc_of = {row["region"]: row["model_auc"] for row in scored}
-    colours = {iso2: matplotlib.colors.to_hex(ramp(norm(auc_of[region])))
-               for iso2, region in region_of.items() if region in auc_of}
-    draw_countries(axis, world_shapes(), colours, dot_radius=5.0)
-    legend = figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=ramp), ax=axis, orientation="horizontal",
-                             fraction=0.04, pad=0.01, aspect=45, shrink=0.5)
-    legend.set_label("model's mean per-country ROC-AUC in the country's region (grey: no chart)", fontsize=9)
-    legend.ax.tick_params(labelsize=8)
+def filtered_rank(scores: np.ndarray, target: int, known: Sequence[int] = ()) -> int:
+    """1-based rank of `target` among all candidates, ignoring other known true candidates."""
+    mask = np.ones(len(scores), dtype=bool)
+    mask[list(known)] = False
+    mask[target] = True
+    return int((scores[mask] > scores[target]).sum()) + 1
 
 
-def _region_chart(axis, scored: list[dict], model_name: str, baseline_name: str) -> None:
-    """A dot per region for the model and the baseline, joined, with the chance line at 0.5."""
-    positions = np.arange(len(scored))
-    model_values = [row["model_auc"] for row in scored]
-    baseline_values = [row["baseline_auc"] for row in scored]
-    axis.hlines(positions, baseline_values, model_values, color="#b9c0cf", linewidth=3, zorder=1)
-    axis.scatter(baseline_values, positions, s=46, color="white", edgecolors="#d08a2c", linewidths=2,
-                 zorder=2, label=f"baseline: {baseline_name}")
-    axis.scatter(model_values, positions, s=52, color="#225ea8", zorder=3, label=f"model: {model_name}")
-    axis.axvline(0.5, color="#5b6475", linestyle="--", linewidth=1)
-    axis.set_yticks(positions, [row["region"] for row in scored], fontsize=9)
-    counts = [f"{row['countries']} countries, {row['positives']} positives" for row in scored]
-    right = axis.secondary_yaxis("right")
-    right.set_yticks(positions, counts, fontsize=8, color="#5b6475")
-    right.tick_params(length=0)
-    axis.set_xlim(0.45, max([0.8, *[value + 0.03 for value in model_values]]))
-    axis.set_xlabel("mean per-country ROC-AUC of p(chart), time-split test titles (0.5 = chance)", fontsize=9)
-    axis.grid(axis="x", color="#dde1ea")
-    axis.set_axisbelow(True)
-    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
+def hits_at_k(ranks: Sequence[int], k: int = 10) -> float:
+    """Share of ranks that are at most k."""
+    ranks = np.asarray(ranks)
+    if len(ranks) == 0:
+        raise ValueError("hits_at_k needs at least one rank")
+    return float((ranks <= k).mean())
 
 
-def plot_regions_from_report(report: Path, path: Path) -> Path:
-    """Draw `plot_regions` again from a saved `var/reports/audience_evaluation.json` (no rerun)."""
-    import json
-
-    summary = json.loads(report.read_text())
-    return plot_regions(summary["regions"], path, summary["selected"], regions_baseline(summary))
+def jaccard(first: set, second: set) -> float:
+    """|A & B| / |A | B| (0 when both are empty)."""
+    union = first | second
+    return len(first & second) / len(union) if union else 0.0
 
 
-def regions_baseline(summary: dict) -> str:
-    """The baseline the regions were scored against: saved since the region chart, else (older
-    reports) the baseline with the best mean ROC-AUC, as the evaluation chose it."""
-    return summary.get("regions_baseline") or max(
-        (name for name, method in summary["methods"].items() if method.get("notes") == "baseline"),
-        key=lambda name: summary["methods"][name]["mean_auc"]["value"],
-    )
+def comps_jaccard(comps: Mapping[str, Sequence[str]], labels: Mapping[str, set]) -> float:
+    """Mean over query titles of the mean Jaccard between its label set and each comp's."""
+    per_title = [
+        np.mean([jaccard(labels[query], labels.get(comp, set())) for comp in comp_ids])
+        for query, comp_ids in comps.items()
+        if comp_ids
+    ]
+    if not per_title:
+        raise ValueError("comps_jaccard needs at least one title with comps")
+    return float(np.mean(per_title))
+
+
+def topk_overlap(first: Sequence[str], second: Sequence[str]) -> float:
+    """|A & B| / k for two top-k lists of the same length k."""
+    if len(first) != len(second) or not first:
+        raise ValueError("topk_overlap needs two non-empty lists of the same length")
+    return len(set(first) & set(second)) / len(first)
