@@ -41,6 +41,11 @@ TITLES = "titles.json"
 VOCABULARY = "vocabulary.json"
 FEATURIZER = "featurizer"
 HEADS = "heads"  # optional extra heads (audience issue), one sub-folder each
+# What the heads read of each catalog title (production countries, launch year, ...), written with
+# the audience head, so the model alone can forecast a known title while Neo4j is away.
+TITLE_METADATA = "title_metadata.json"
+TITLE_METADATA_FIELDS = ("kind", "year", "genres", "countries", "launch_year", "returning",
+                         "duration_minutes")
 TAGS_PER_TITLE = 8  # as graph.tags.extract_tags(per_title=8) at ingest
 
 
@@ -156,6 +161,15 @@ def summary_tags(
     return [term for _, term in scored[:per_title]]
 
 
+def save_title_metadata(model_dir: Path, metadata: dict[str, dict]) -> Path:
+    """Write `<bundle>/heads/title_metadata.json`: per title id, the TITLE_METADATA_FIELDS the heads read."""
+    path = Path(model_dir) / HEADS / TITLE_METADATA
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({title_id: {name: row.get(name) for name in TITLE_METADATA_FIELDS}
+                                for title_id, row in metadata.items()}))
+    return path
+
+
 def save_bundle(
     folder: Path,
     *,
@@ -260,6 +274,7 @@ class TitleModel:
         # Content comps (training/content_model.py) when the bundle carries them.
         content_dir = folder / CONTENT_FOLDER
         self.content = ContentModel.load(content_dir) if (content_dir / "content.json").is_file() else None
+        self._title_metadata: dict[str, dict] | None = None
 
     @classmethod
     def load(cls, model_dir: Path) -> TitleModel:
@@ -464,6 +479,16 @@ class TitleModel:
         countries, year, launch_year, returning, duration_minutes)."""
         facts = LaunchFacts.of_graph_title(metadata, metadata.get("launch_year"))
         return self.viewing(self.embedding_of(title_id), facts)
+
+    def title_metadata(self, title_id: str) -> dict | None:
+        """What the heads read of a catalog title (heads/title_metadata.json, loaded on first use:
+        only a service answering without Neo4j needs it); None for an unknown title or a bundle
+        written before the file existed."""
+        if self._title_metadata is None:
+            path = self.heads_dir / TITLE_METADATA
+            # Two threads may both read it; either result is the same dict.
+            self._title_metadata = json.loads(path.read_text()) if path.is_file() else {}
+        return self._title_metadata.get(title_id)
 
     def embedding_of(self, title_id: str) -> np.ndarray:
         """The stored embedding of a title in the graph (KeyError if it is not)."""

@@ -14,7 +14,7 @@ from training.audience_model import AudiencePredictor, HeadConfig, HeadInputs, m
 from training.audience_spaces import metadata_table, space_from_model
 from training.fit_head import select_and_refit
 from training.labels import AudienceLabels, build_labels
-from training.predictor import TitleModel, head_dir
+from training.predictor import TitleModel, head_dir, save_title_metadata
 from training.split import VALIDATION_FRACTION, validation_rows
 from training.viewing import BUNDLE_DIR as VIEWING_DIR
 from training.viewing_fit import fit_viewing, runtime_medians, viewing_data
@@ -73,6 +73,8 @@ def train_audience(
         "seconds_total": time.monotonic() - started,
     }
     predictor.save(head_dir(model_dir))
+    # The heads' inputs per title, so a service answers /audience from the bundle while Neo4j is away.
+    save_title_metadata(model_dir, metadata)
     echo(
         f"audience head trained in {time.monotonic() - started:.1f}s on {len(labels.title_ids)} titles "
         f"({labels.summary()['charting']} charting) x {len(countries)} countries; training vectors: "
