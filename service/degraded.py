@@ -12,6 +12,7 @@ that charted in a country, writes) stays a 503 with Retry-After.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
@@ -70,6 +71,7 @@ def _model_knowing(title_id: str, unavailable: Neo4jUnavailable):
     return loaded
 
 
+@functools.lru_cache(maxsize=512)
 def country_name(iso2: str) -> str | None:
     """A country's English name from CLDR (Babel), for answers made without the graph's names."""
     return Locale("en").territories.get(iso2)
