@@ -51,6 +51,7 @@ class Outcome:
     reason: str | None = None
     retry_after: str | None = None
     model_version: str | None = None
+    warnings: list[str] | None = None  # warning codes of a JSON answer (e.g. graph_unavailable)
 
 
 def mixed_plan(title_ids: list[str], countries: list[str],
@@ -147,6 +148,8 @@ class PacedLoad:
                 if isinstance(error, dict):
                     outcome.code, outcome.reason = error.get("code"), str(error.get("message"))[:160]
                 outcome.model_version = payload.get("model_version")
+                warnings = payload.get("warnings") or []
+                outcome.warnings = [w.get("code") for w in warnings if isinstance(w, dict)]
         elif response.status_code >= 400:
             outcome.error = f"non-JSON {response.status_code} body"
         return outcome

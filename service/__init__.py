@@ -38,6 +38,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from service.logs import configure_logging, init_request_ids
     from service.metrics import Metrics
     from service.model_holder import ModelHolder, default_loader
+    from service.title_search import TitleSearches
     from service.views import admin, content_map, countries, localization, meta, predict, titles
 
     settings, flask_config = _settings_from(config)
@@ -58,7 +59,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.extensions.update({
         context.SETTINGS: settings, context.GRAPH: graph, context.MODELS: holder,
         context.CATALOG: CatalogCache(graph), context.METRICS: metrics,
-        context.STARTED: time.monotonic(),
+        context.STARTED: time.monotonic(), context.TITLE_SEARCH: TitleSearches(),
         context.ANSWERS: AnswerCache(
             graph, max_entries=app.config.get("ANSWER_CACHE_ENTRIES", settings.answer_cache_entries),
             version_interval=settings.reload_interval),

@@ -41,6 +41,11 @@ class CatalogCache:
         self._value: Lookups | None = None
         self._read_at = float("-inf")
 
+    def last(self) -> Lookups | None:
+        """The last lookups read, however old (None before the first read), without touching Neo4j:
+        what an answer from the model alone uses while Neo4j is away."""
+        return self._value
+
     def get(self) -> Lookups:
         """The lookups, read again from Neo4j when older than the TTL."""
         if self._value is not None and self._clock() - self._read_at < self._ttl:

@@ -13,6 +13,7 @@ from service.database import GraphHandle
 from service.errors import ApiError, ModelUnavailable
 from service.metrics import Metrics
 from service.model_holder import LoadedModel, ModelHolder
+from service.title_search import TitleSearches
 from titlegraph.config import Settings
 
 GRAPH = "titlegraph.graph"
@@ -22,6 +23,7 @@ SETTINGS = "titlegraph.settings"
 METRICS = "titlegraph.metrics"
 STARTED = "titlegraph.started"
 ANSWERS = "titlegraph.answers"
+TITLE_SEARCH = "titlegraph.title_search"
 
 
 def graph() -> GraphHandle:
@@ -42,6 +44,11 @@ def catalog() -> CatalogCache:
 def answers() -> AnswerCache:
     """The cache of comps and audiences of existing titles."""
     return current_app.extensions[ANSWERS]
+
+
+def title_search() -> TitleSearches:
+    """In-memory search over the loaded model's titles (degraded mode)."""
+    return current_app.extensions[TITLE_SEARCH]
 
 
 def settings() -> Settings:

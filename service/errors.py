@@ -113,6 +113,11 @@ def as_neo4j_unavailable(error: Exception) -> Neo4jUnavailable | None:
     return None
 
 
+def lost_connection(error: Exception) -> bool:
+    """Whether a driver error means "Neo4j is away" (a slow query is not an outage)."""
+    return isinstance(error, _CONNECTION_LOST)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer every error as JSON."""
 
@@ -141,7 +146,7 @@ def register_error_handlers(app: Flask) -> None:
             logger.warning("neo4j unavailable", extra={"error_type": type(error).__name__})
             graph = app.extensions.get("titlegraph.graph")
             # Only a lost connection means "Neo4j is away"; a slow query is not an outage.
-            if graph is not None and isinstance(error, _CONNECTION_LOST):
+            if graph is not None and lost_connection(error):
                 graph.mark_unavailable(unavailable.reason)
             return _respond(unavailable)
         logger.exception("unhandled error")

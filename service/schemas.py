@@ -182,7 +182,9 @@ class BatchRequest(_Body):
 
 # --- responses -------------------------------------------------------------------------------
 class ApiWarning(_Out):
-    code: str
+    code: str = Field(description=(
+        "stable code, e.g. `graph_unavailable`: Neo4j is unreachable and the answer comes from the "
+        "loaded model version alone, with only the fields the model can give"))
     message: str
     field: str | None = None
 
@@ -211,6 +213,9 @@ class TitleHit(_Out):
 class SearchResponse(_Out):
     query: str
     results: list[TitleHit]
+    warnings: list[ApiWarning] = Field([], description=(
+        "present only while Neo4j is unreachable (`graph_unavailable`: the model version's titles "
+        "were searched)"))
 
 
 class TitleDetail(_Out):
@@ -303,7 +308,8 @@ class AudienceResponse(_Out):
     audience: list[AudienceEntry] = Field(description=(
         "predicted audience, highest p_chart first; EMPTY (with a warning) until an audience "
         "model has written predictions: observed history is never passed off as a prediction"))
-    observed: list[ChartHistory] = Field(description="chart history, most points first")
+    observed: list[ChartHistory] | None = Field(None, description=(
+        "chart history, most points first; absent while Neo4j is unreachable (`graph_unavailable`)"))
     viewing: Viewing | None = Field(None, description=(
         "forecast of its first 4 weeks after launch; null while the model has no viewing forecast"))
     warnings: list[ApiWarning] = []

@@ -50,6 +50,11 @@ CONTENT = "content"
 HEADS = "heads"  # optional heads, one sub-folder each
 AUDIENCE = "audience"
 VIEWING = "viewing"
+# What the heads read of each catalog title (production countries, launch year, ...), written with
+# the audience head, so the model alone can forecast a known title while Neo4j is away.
+TITLE_METADATA = "title_metadata.json"
+TITLE_METADATA_FIELDS = ("kind", "year", "genres", "countries", "launch_year", "returning",
+                         "duration_minutes")
 
 
 def audience_dir(folder: Path) -> Path:
@@ -60,6 +65,11 @@ def audience_dir(folder: Path) -> Path:
 def viewing_dir(folder: Path) -> Path:
     """Where a bundle keeps its viewing forecast."""
     return Path(folder) / HEADS / VIEWING
+
+
+def title_metadata_path(folder: Path) -> Path:
+    """Where a bundle keeps what the heads read of each catalog title."""
+    return Path(folder) / HEADS / TITLE_METADATA
 
 
 def content_dir(folder: Path) -> Path:
@@ -161,6 +171,15 @@ def save_audience_head(folder: Path, predictor: AudiencePredictor) -> Path:
     return predictor.save(audience_dir(folder))
 
 
+def save_title_metadata(folder: Path, metadata: dict[str, dict]) -> Path:
+    """Write the TITLE_METADATA_FIELDS the heads read, per title id, into the bundle at `folder`."""
+    path = title_metadata_path(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({title_id: {name: row.get(name) for name in TITLE_METADATA_FIELDS}
+                                for title_id, row in metadata.items()}))
+    return path
+
+
 def save_viewing_head(folder: Path, viewing: ViewingModel) -> Path:
     """Write the viewing forecast into the bundle at `folder`; return its sub-folder."""
     return viewing.save(viewing_dir(folder))
@@ -237,4 +256,5 @@ def load_bundle(model_dir: Path, *, onnx_dir: Path | None = None) -> TitleModel:
         viewing_head=ViewingModel.load(viewing_dir(folder)) if viewing_dir(folder).is_dir() else None,
         content=(ContentModel.load(content_dir(folder), onnx_dir=onnx_dir)
                  if content_dir(folder).is_dir() else None),
+        title_metadata_path=title_metadata_path(folder),
     )

@@ -9,6 +9,7 @@ the usual inductive approximation; for a title already in the graph the result i
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,6 +74,8 @@ class TitleModel:
         audience_head: the audience head (training/audience_model.py) (default None: no head).
         viewing_head: the viewing forecast (training/viewing.py) (default None: no forecast).
         content: the content comps (training/content_model.py) (default None: none).
+        title_metadata_path: what the heads read of each catalog title, read on first use (only a
+            service answering without Neo4j needs it) (default None: none).
     """
 
     def __init__(
@@ -90,6 +93,7 @@ class TitleModel:
         audience_head: AudiencePredictor | None = None,
         viewing_head: ViewingModel | None = None,
         content: ContentModel | None = None,
+        title_metadata_path: Path | None = None,
     ) -> None:
         self.folder = folder
         self.config = config
@@ -115,6 +119,8 @@ class TitleModel:
         self.audience_head = audience_head
         self.viewing_head = viewing_head
         self.content = content
+        self.title_metadata_path = title_metadata_path
+        self._title_metadata: dict[str, dict] | None = None
 
     # --- inductive embedding ------------------------------------------------------------------
     def neighbours(self, new_title: NewTitle) -> tuple[dict[str, list[int]], list[str]]:
@@ -268,6 +274,17 @@ class TitleModel:
         countries, year, launch_year, returning, duration_minutes)."""
         facts = LaunchFacts.of_graph_title(metadata, metadata.get("launch_year"))
         return self.viewing(self.embedding_of(title_id), facts)
+
+    def title_metadata(self, title_id: str) -> dict | None:
+        """What the heads read of a catalog title (loaded on first use: only a service answering
+        without Neo4j needs it); None for an unknown title or a bundle written before the file
+        existed."""
+        if self._title_metadata is None:
+            path = self.title_metadata_path
+            # Two threads may both read it; either result is the same dict.
+            readable = path is not None and path.is_file()
+            self._title_metadata = json.loads(path.read_text()) if readable else {}
+        return self._title_metadata.get(title_id)
 
     def embedding_of(self, title_id: str) -> np.ndarray:
         """The stored embedding of a title in the graph (KeyError if it is not)."""

@@ -140,16 +140,19 @@ async function loadAudience(titleId) {
     if (body.audience.length) {
       $("#audience-heading").textContent = "Expected audience by country (p_chart)";
       drawBars(svg, body.audience, (e) => e.p_chart, (e) => `${Math.round(e.p_chart * 100)}%`, false);
-      showMessage(message, `model ${body.model_version}`);
+      // While Neo4j is away the answer comes from the model alone and says so (graph_unavailable).
+      const degraded = body.warnings.filter((w) => w.code === "graph_unavailable").map((w) => w.message);
+      showMessage(message, [`model ${body.model_version}`, ...degraded].join(" "));
       drawWorldSafely($("#audience-world"), body.audience, { label: "expected audience by country on a world map" });
     } else {
       // No predictions yet: show the real chart history, labelled as such.
       $("#audience-heading").textContent = "Observed weeks in the top 10 (no predictions yet)";
-      const byWeeks = [...body.observed].sort((a, b) => b.weeks_in_top10 - a.weeks_in_top10);
+      const observed = body.observed || [];  // absent while Neo4j is away (graph_unavailable)
+      const byWeeks = [...observed].sort((a, b) => b.weeks_in_top10 - a.weeks_in_top10);
       drawBars(svg, byWeeks, (e) => e.weeks_in_top10, (e) => `${e.weeks_in_top10} wk`, true);
-      showMessage(message, body.observed.length ? body.warnings.map((w) => w.message).join(" ")
+      showMessage(message, observed.length || body.warnings.length ? body.warnings.map((w) => w.message).join(" ")
         : "never charted, and no audience predictions yet");
-      drawWorldSafely($("#audience-world"), body.observed, { observed: true, label: "observed weeks in the top 10 on a world map" });
+      drawWorldSafely($("#audience-world"), observed, { observed: true, label: "observed weeks in the top 10 on a world map" });
     }
   } catch (error) {
     drawBars(svg, [], () => 0, () => "", true);

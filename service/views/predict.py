@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -10,7 +11,7 @@ from flask import Blueprint, current_app, request
 
 from graph import reads
 from graph.normalize import normalize_name, normalize_title
-from service import context, schemas
+from service import context, degraded, schemas
 from service.catalog import Lookups
 from service.contract import endpoint
 from service.localization import add_expected_hours, build_plan
@@ -86,19 +87,34 @@ def _audience(model, embedding, new_title, lookups: Lookups) -> tuple[list[dict]
           errors=(400, 401, 403, 413, 415, 422, 503), write_key="optional", tags=("predict",),
           description=(
               "Nothing is written unless `?save=true` with the X-Write-Key header. Unknown genres "
-              "and countries are reported in `warnings`, not rejected."))
+              "and countries are reported in `warnings`, not rejected. While Neo4j is unreachable "
+              "the answer comes from the loaded model alone (audience comps explained by the "
+              "model's tags and genres; country names from CLDR and no market weights if this "
+              "worker never read them) with a `graph_unavailable` warning; `save=true` answers 503 "
+              "with Retry-After."))
 def predict(query: schemas.PredictQuery, body: schemas.PredictRequest):
     if query.save:
         context.require_write_key()
     loaded = context.require_model()
-    handle = context.graph()
-    prediction = predict_title(body, query, loaded, handle, context.catalog().get())
-    answer = prediction.answer
     if query.save:
-        comps = ([_stored(comp, "content", query.scope) for comp in answer["similar"]]
-                 + [_stored(comp, "audience", query.scope) for comp in answer["similar_audience"]])
-        answer["saved_id"] = _save(handle, body, prediction.genres, prediction.countries,
-                                   prediction.embedding, comps, answer["audience"], loaded.version)
+        return _predict_and_save(body, query, loaded)
+    model = loaded.model
+    return degraded.answer_or_degrade(
+        lambda: predict_title(body, query, loaded, context.catalog().get(), graph_comp_facts).answer,
+        lambda unavailable: degraded.with_graph_warning(
+            predict_title(body, query, loaded, degraded.model_lookups(model),
+                          degraded.model_comp_facts(model)).answer, unavailable))
+
+
+def _predict_and_save(body: schemas.PredictRequest, query: schemas.PredictQuery, loaded) -> dict:
+    """A prediction written to the graph: it needs Neo4j, so while it is away it is a 503 with Retry-After."""
+    handle = context.graph()
+    prediction = predict_title(body, query, loaded, context.catalog().get(), graph_comp_facts)
+    answer = prediction.answer
+    comps = ([_stored(comp, "content", query.scope) for comp in answer["similar"]]
+             + [_stored(comp, "audience", query.scope) for comp in answer["similar_audience"]])
+    answer["saved_id"] = _save(handle, body, prediction.genres, prediction.countries,
+                               prediction.embedding, comps, answer["audience"], loaded.version)
     return answer
 
 
@@ -112,9 +128,10 @@ class Prediction:
     embedding: object
 
 
-def predict_title(body: schemas.PredictRequest, query: schemas.PredictQuery, loaded, handle,
-                  lookups: Lookups) -> Prediction:
-    """Comps, audience by country, viewing forecast (and plan with `query.plan`) of one new title."""
+def predict_title(body: schemas.PredictRequest, query: schemas.PredictQuery, loaded, lookups: Lookups,
+                  comp_facts: Callable[[list[str]], dict[str, dict]]) -> Prediction:
+    """Comps, audience by country, viewing forecast (and plan with `query.plan`) of one new title;
+    `comp_facts(ids)` gives the audience comps' title, tags and genres (graph_comp_facts or the model's)."""
     # Imported here as before: the model code (torch) loads with the first model, not with the app.
     from training.new_title import new_title_from
 
@@ -124,7 +141,7 @@ def predict_title(body: schemas.PredictRequest, query: schemas.PredictQuery, loa
     model = loaded.model
     embedding, model_warnings = model.embed_new(new_title)
     warnings += [model_warning(str(message)) for message in model_warnings]
-    similar_audience = _audience_comps(handle, model, embedding, body, genres, query)
+    similar_audience = _audience_comps(comp_facts, model, embedding, body, genres, query)
     similar = (_content_comps(model.content, body, genres, query) if model.content is not None
                else similar_audience)
     audience, audience_warnings = _audience(model, embedding, new_title, lookups)
@@ -148,15 +165,23 @@ def predict_title(body: schemas.PredictRequest, query: schemas.PredictQuery, loa
           description=(
               "Each title is predicted as `POST /v1/predict?plan=true` would; the answer has one row "
               "per title, in the order sent. A field failing validation in any title is a 422 naming "
-              "it (`titles.3.summary`); nothing is written."))
+              "it (`titles.3.summary`); nothing is written. While Neo4j is unreachable the rows come "
+              "from the loaded model alone, each with the warning code `graph_unavailable`."))
 def predict_batch(query: schemas.BatchQuery, body: schemas.BatchRequest):
     loaded = context.require_model()
-    handle = context.graph()
-    lookups = context.catalog().get()
     single = schemas.PredictQuery(k=query.k, scope=query.scope, plan=True)
-    rows = [slate_row(title.title, title.type, predict_title(title, single, loaded, handle, lookups).answer,
-                      top=query.top) for title in body.titles]
-    return {"model_version": loaded.version, "rows": rows}
+
+    def slate(lookups: Lookups, comp_facts, warn=lambda answer: answer) -> dict:
+        rows = [slate_row(title.title, title.type,
+                          warn(predict_title(title, single, loaded, lookups, comp_facts).answer),
+                          top=query.top) for title in body.titles]
+        return {"model_version": loaded.version, "rows": rows}
+
+    model = loaded.model
+    return degraded.answer_or_degrade(
+        lambda: slate(context.catalog().get(), graph_comp_facts),
+        lambda unavailable: slate(degraded.model_lookups(model), degraded.model_comp_facts(model),
+                                  lambda answer: degraded.with_graph_warning(answer, unavailable)))
 
 
 def _content_comps(content, body: schemas.PredictRequest, genres: list[str],
@@ -169,19 +194,30 @@ def _content_comps(content, body: schemas.PredictRequest, genres: list[str],
     return [dict(comp, source="model") for comp in comps]
 
 
-def _audience_comps(handle, model, embedding, body: schemas.PredictRequest, genres: list[str],
+def graph_comp_facts(title_ids: list[str]) -> dict[str, dict]:
+    """Title, kind, year, tags and genres of comps from Neo4j.
+
+    They change only with the graph: kept per title in the answer cache (keyed by the graph's model
+    versions, with a TTL), so most predictions read no Neo4j.
+    """
+    handle = context.graph()
+    facts = context.answers().get_many(
+        [("comp_facts", title_id) for title_id in title_ids],
+        lambda keys: {("comp_facts", title_id): row for title_id, row in reads.comp_facts(
+            handle.driver(), [title_id for _, title_id in keys], **handle.read_options).items()})
+    return {key[1]: row for key, row in facts.items()}
+
+
+def _audience_comps(comp_facts: Callable[[list[str]], dict[str, dict]], model, embedding,
+                    body: schemas.PredictRequest, genres: list[str],
                     query: schemas.PredictQuery) -> list[dict]:
     """Comps by the graph embedding (who watches), explained by the shared summary tags and genres."""
     hits = model.nearest(embedding, k=query.k, kind=query.type, netflix_only=query.scope == "netflix")
     terms = summary_terms(body.summary) | {normalize_title(tag) for tag in body.tags}
-    # The comps' tags and genres change only with the graph: kept per title in the answer cache
-    # (keyed by the graph's model versions, with a TTL), so most predictions read no Neo4j.
-    facts = context.answers().get_many(
-        [("comp_facts", title_id) for title_id, _ in hits],
-        lambda keys: {("comp_facts", title_id): row for title_id, row in reads.comp_facts(
-            handle.driver(), [title_id for _, title_id in keys], **handle.read_options).items()})
+    facts = comp_facts([title_id for title_id, _ in hits])
     lowered = {genre.lower() for genre in genres}
-    by_id = {key[1]: reads.explain_comp(row, terms=terms, genres=lowered) for key, row in facts.items()}
+    by_id = {title_id: reads.explain_comp(row, terms=terms, genres=lowered)
+             for title_id, row in facts.items()}
     return [dict(by_id[title_id], score=float(score), rank=rank, source="model")
             for rank, (title_id, score) in enumerate(hits, start=1) if title_id in by_id]
 

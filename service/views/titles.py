@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from graph import reads
-from service import context, schemas
+from service import context, degraded, schemas
 from service.contract import endpoint
 from service.errors import ModelUnavailable, NotFound
 from service.localization import add_expected_hours
@@ -27,8 +27,15 @@ def check_country(iso2: str | None) -> None:
               "Accent- and case-insensitive: a title or alias (e.g. a chart name) equal to the "
               "words ranks first (score 3), then titles or aliases that start with them (score 2), "
               "then fulltext matches over titles and aliases (every word as prefix, words of 4+ "
-              "letters also with one typo; score below 1). Ties: shorter title first."))
+              "letters also with one typo; score below 1). Ties: shorter title first. While Neo4j "
+              "is unreachable: the loaded model version's titles (no aliases, no typos), with a "
+              "`graph_unavailable` warning."))
 def search(query: schemas.TitleSearchQuery):
+    return degraded.answer_or_degrade(lambda: _search(query),
+                                      lambda unavailable: degraded.search(query, unavailable))
+
+
+def _search(query: schemas.TitleSearchQuery) -> dict:
     handle = context.graph()
     rows = reads.search_titles(handle.driver(), query.q, kind=query.type, limit=query.limit,
                                **handle.read_options)
@@ -54,11 +61,18 @@ def get_title(title_id: str):
               "shares with the title. `basis=content` (default) compares what titles are about; "
               "`basis=audience` who watches them. When filters leave fewer than k stored audience "
               "comps, nearer titles come from the vector index. "
-              "503 while no model has been trained."))
+              "503 while no model has been trained. While Neo4j is unreachable: comps computed by "
+              "the loaded model version (`source: model`) with a `graph_unavailable` warning; "
+              "`country` then answers 503."))
 def similar(title_id: str, query: schemas.SimilarQuery):
-    check_country(query.country)
     key = ("similar", title_id, query.k, query.type, query.country, query.basis, query.scope)
-    return context.answers().get_or_compute(key, lambda: _similar(title_id, query))
+
+    def from_graph() -> dict:
+        check_country(query.country)
+        return context.answers().get_or_compute(key, lambda: _similar(title_id, query))
+
+    return degraded.answer_or_degrade(
+        from_graph, lambda unavailable: degraded.similar(title_id, query, unavailable))
 
 
 def _similar(title_id: str, query: schemas.SimilarQuery) -> dict:
@@ -108,13 +122,20 @@ def _history(entry: dict) -> dict:
               "Predicted p_chart and expected weeks in each country's top 10 (current model), "
               "with the observed chart history beside it. Until an audience model has written "
               "predictions, `audience` is empty and a warning with code `no_audience_predictions` "
-              "says so; `observed` is always the real chart history."))
+              "says so; `observed` is always the real chart history. While Neo4j is unreachable: "
+              "the loaded model's forecast for every chart country, without `observed`, with a "
+              "`graph_unavailable` warning."))
 def audience(title_id: str, query: schemas.AudienceQuery):
-    check_country(query.country)
     loaded = context.models().current()
     version = loaded.version if loaded else None
     key = ("audience", title_id, query.country, version)
-    return context.answers().get_or_compute(key, lambda: _audience(title_id, query.country, version))
+
+    def from_graph() -> dict:
+        check_country(query.country)
+        return context.answers().get_or_compute(key, lambda: _audience(title_id, query.country, version))
+
+    return degraded.answer_or_degrade(
+        from_graph, lambda unavailable: degraded.audience(title_id, query.country, unavailable))
 
 
 def _audience(title_id: str, country: str | None, version: str | None) -> dict:

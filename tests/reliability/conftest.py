@@ -32,6 +32,7 @@ model_app = service_fixtures.model_app
 model_client = service_fixtures.model_client
 openapi = service_fixtures.openapi
 conforms = service_fixtures.conforms
+headed_models = service_fixtures.headed_models
 free_port = service_fixtures.free_port
 
 # The new title the load tests send to POST /v1/predict (matches the seed graph's Korean crime titles).

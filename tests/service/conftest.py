@@ -158,7 +158,7 @@ def headed_models(trained, seeded_graph, tmp_path_factory):
         from training import registry
         from training.audience_model import HeadConfig, HeadInputs, make_comps
         from training.audience_spaces import country_vectors_from_titles, metadata_table
-        from training.bundle import load_bundle, save_audience_head
+        from training.bundle import load_bundle, save_audience_head, save_title_metadata
         from training.fit_head import fit_head
         from training.labels import AudienceLabels
 
@@ -171,7 +171,8 @@ def headed_models(trained, seeded_graph, tmp_path_factory):
                            dtype=np.float32)
         labels = AudienceLabels(ids, countries, [seed.FIRST_WEEK] * len(ids), np.full(len(ids), 8), charted,
                                 charted * 3, charted * 20, np.zeros(len(ids)), as_of=dt.date(2021, 12, 26))
-        table = metadata_table(title_metadata(seeded_graph, ids), ids)
+        metadata = title_metadata(seeded_graph, ids)
+        table = metadata_table(metadata, ids)
         vectors = model.title_embeddings
         predictor = fit_head(HeadInputs(vectors, table), labels,
                              country_vectors_from_titles(vectors, table.countries, countries),
@@ -180,6 +181,7 @@ def headed_models(trained, seeded_graph, tmp_path_factory):
         predictor.comps = make_comps(ids, [title["title"] for title in model.titles], vectors, labels)
         predictor.version = model.version
         save_audience_head(bundle, predictor)
+        save_title_metadata(bundle, metadata)  # as `titlegraph train` does beside its head
         registry.publish(folder, bundle)
         trained["headed_models"] = folder
     return trained["headed_models"]

@@ -12,7 +12,13 @@ import numpy as np
 from graph import audience as graph_audience
 from training.audience_model import AudiencePredictor, HeadConfig, HeadInputs, make_comps
 from training.audience_spaces import metadata_table, space_from_model
-from training.bundle import audience_dir, load_bundle, save_audience_head, save_viewing_head
+from training.bundle import (
+    audience_dir,
+    load_bundle,
+    save_audience_head,
+    save_title_metadata,
+    save_viewing_head,
+)
 from training.fit_head import select_and_refit
 from training.labels import AudienceLabels, build_labels
 from training.split import VALIDATION_FRACTION, validation_rows
@@ -72,6 +78,8 @@ def train_audience(
         "seconds_total": time.monotonic() - started,
     }
     save_audience_head(model_dir, predictor)
+    # The heads' inputs per title, so a service answers /audience from the bundle while Neo4j is away.
+    save_title_metadata(model_dir, metadata)
     echo(
         f"audience head trained in {time.monotonic() - started:.1f}s on {len(labels.title_ids)} titles "
         f"({labels.summary()['charting']} charting) x {len(countries)} countries; training vectors: "
