@@ -172,7 +172,8 @@ GET_TITLE = _q("""
 """)
 
 # Comps stored by `titlegraph train` for the version in force (the ModelVersion pointer of
-# graph/embeddings.py), best first, with the tags and genres that explain them.
+# graph/embeddings.py), best first, with the tags and genres that explain them (stored at
+# write-back; computed here only for edges written before MERGE_SIMILAR_TO stored them).
 SIMILAR_FROM_EDGES = _q("""
     MATCH (t:Title {id: $id})
     OPTIONAL MATCH (m:ModelVersion {area: 'embeddings'})
@@ -194,8 +195,9 @@ SIMILAR_FROM_EDGES = _q("""
             shared_people: coalesce(s.shared_people, []), why: s.why
         }) AS comps
     }
+    // Only audience comps fill up from the vector index; content reads skip loading the vector.
     RETURN t.id AS id, t.title AS title, t.kind AS kind, version, comps,
-           t.embedding IS NOT NULL AS embedded
+           CASE WHEN $basis = 'audience' THEN t.embedding IS NOT NULL ELSE false END AS embedded
 """)
 
 # More comps than were stored (filters leave too few): candidates from the vector index, whose
@@ -589,15 +591,21 @@ STAGE_EMBEDDINGS = _q("""
 """)
 
 # Two maps: `basis: 'content'` (what a title is about) and `basis: 'audience'` (who watches it).
-# The explanation (shared tags by facet, genres, people, a sentence) is computed at write-back.
+# The explanation (shared tags by facet, genres, people, a sentence) is computed at write-back;
+# comps that come without one (the audience map's) get their shared tags and genres here, so
+# SIMILAR_FROM_EDGES reads them instead of computing them on every request.
 MERGE_SIMILAR_TO = _q("""
     UNWIND $rows AS row
     MATCH (a:Title {id: row.id})
     UNWIND row.comps AS comp
     MATCH (b:Title {id: comp.id})
     MERGE (a)-[r:SIMILAR_TO {model_version: $version, basis: comp.basis, scope: comp.scope}]->(b)
-    SET r.score = comp.score, r.rank = comp.rank, r.shared_tags = comp.shared_tags,
-        r.shared_facets = comp.shared_facets, r.shared_genres = comp.shared_genres,
+    SET r.score = comp.score, r.rank = comp.rank,
+        r.shared_tags = coalesce(comp.shared_tags,
+            [tag IN coalesce(b.tags, []) WHERE tag IN coalesce(a.tags, [])]),
+        r.shared_facets = comp.shared_facets,
+        r.shared_genres = coalesce(comp.shared_genres,
+            COLLECT { MATCH (a)-[:IN_GENRE]->(g:Genre)<-[:IN_GENRE]-(b) RETURN g.name }),
         r.shared_people = comp.shared_people, r.why = comp.why
 """)
 
