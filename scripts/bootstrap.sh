@@ -2,7 +2,7 @@
 # Sourced by scripts/demo.sh, scripts/test.sh and .ci/run: makes sure the Python venv and the
 # Neo4j jars exist, installing them on a new machine. Both live outside the clone, in
 # $TITLEGRAPH_CACHE (default ~/.cache/titlegraph), so every clone and CI run reuses them;
-# the venv is keyed by a hash of the dependency files, so a change of pins builds a new one.
+# the venv is keyed by a hash of requirements.lock, so a change of pins builds a new one.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,7 +30,9 @@ need mvn maven
 py_version="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 case "$py_version" in 3.11|3.12|3.13) ;; *) log "Python >= 3.11 needed, found $py_version"; exit 1;; esac
 
-deps_hash="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.lock" | sha256sum | cut -c1-16)"
+# Only the lock file is installed, so only it names the venv: editing pyproject's tool settings
+# (lint rules, import contracts) must not rebuild 3 GB of packages.
+deps_hash="$(sha256sum < "$ROOT/requirements.lock" | cut -c1-16)"
 VENV="$TITLEGRAPH_CACHE/venv-py$py_version-$deps_hash"
 
 (
