@@ -140,8 +140,9 @@ def audience(title_id: str, query: schemas.AudienceQuery):
 
 def _audience(title_id: str, country: str | None, version: str | None) -> dict:
     handle = context.graph()
-    row = reads.title_audience(handle.driver(), title_id, version=version, country=country,
-                               **handle.read_options)
+    # Every country is read, so the viewing forecast's hours are split over all of them and
+    # `country` only picks one share (with the filter in Cypher, one country got every hour).
+    row = reads.title_audience(handle.driver(), title_id, version=version, **handle.read_options)
     if row is None:
         raise NotFound("title", title_id, "title_id")
     observed_weeks = {entry["country"]: entry["weeks_in_top10"] for entry in row["observed"]}
@@ -152,17 +153,19 @@ def _audience(title_id: str, country: str | None, version: str | None) -> dict:
                       audience_index=head.audience_index(entry["country"], entry["expected_weeks"])
                       if head is not None else None)
                  for entry in row["predicted"]]
+    viewing = _viewing(model, row)
+    if viewing is not None and predicted:
+        add_expected_hours(predicted, viewing["hours"]["p50"], context.catalog().get().market_weights)
+    predicted = [entry for entry in predicted if country in (None, entry["country"])]
+    observed = [entry for entry in row["observed"] if country in (None, entry["country"])]
     warnings = []
     if not predicted:
         reason = (f"audience model {row['version']} has no predictions for this title" if row["version"]
                   else "no audience model has written predictions yet")
         warnings.append({"code": "no_audience_predictions", "message": (
             f"{reason}; `audience` is empty and only the observed chart history is given")})
-    viewing = _viewing(model, row)
-    if viewing is not None and predicted:
-        add_expected_hours(predicted, viewing["hours"]["p50"], context.catalog().get().market_weights)
     return {"id": row["id"], "title": row["title"], "model_version": row["version"] if predicted else None,
-            "audience": predicted, "observed": [_history(entry) for entry in row["observed"]],
+            "audience": predicted, "observed": [_history(entry) for entry in observed],
             "viewing": viewing, "warnings": warnings}
 
 

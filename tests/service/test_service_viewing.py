@@ -98,6 +98,19 @@ def test_a_graph_title_has_its_viewing_forecast_too(viewing_client, trained, con
     assert body["viewing"]["hours"]["p50"] > 0
 
 
+def test_one_countrys_expected_hours_are_its_share_not_the_whole(viewing_client, trained):
+    title_id = load_bundle(trained["bundle"]).title_ids[0]
+    everywhere = viewing_client.get(f"/v1/titles/{title_id}/audience").get_json()
+    assert len(everywhere["audience"]) > 1
+    entry = max(everywhere["audience"], key=lambda row: row["expected_hours"])
+    one = viewing_client.get(f"/v1/titles/{title_id}/audience?country={entry['country']}").get_json()
+    assert [row["country"] for row in one["audience"]] == [entry["country"]]
+    # The split is over every chart country, whatever the filter: the same hours as in the full answer.
+    whole = everywhere["viewing"]["hours"]["p50"]
+    assert one["audience"][0]["expected_hours"] == entry["expected_hours"] < whole
+    assert all(row["country"] == entry["country"] for row in one["observed"])
+
+
 def test_without_a_viewing_head_predict_says_so(model_client):
     body = model_client.post("/v1/predict", json=BODY).get_json()
     assert body["viewing"] is None
