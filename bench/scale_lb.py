@@ -90,7 +90,7 @@ def start_instance(name: str, env: dict[str, str], workers: int, log_path: Path)
     return Instance(name, settings.api_port, process, log_path)
 
 
-def wait_ready(instances: list[Instance], workers: int, timeout: float = 180.0) -> None:
+def wait_ready(instances: list[Instance], workers: int, timeout: float = 600.0) -> None:
     """Wait until every worker of every instance has loaded its model and /version answers."""
     deadline = time.monotonic() + timeout
     for instance in instances:

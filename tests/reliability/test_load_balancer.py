@@ -45,6 +45,8 @@ def test_requests_spread_over_two_instances_and_a_new_model_reaches_both(
             statuses = [session.get(f"{url}{PLAN[0][2]}", timeout=10).status_code for _ in range(REQUESTS)]
         counts = [scale_lb.answered(instance) - start
                   for instance, start in zip(instances, before, strict=True)]
+        # The fixed part of a worker's memory (the tiny model holds a few titles); docs/scaling.md.
+        memory = {instance.name: scale_lb.worker_memory(instance) for instance in instances}
 
         load = PacedLoad(url, PLAN, rate=20.0, threads=2).start()
         new_version = scale_lb.publish_copy(private_models)
@@ -65,4 +67,5 @@ def test_requests_spread_over_two_instances_and_a_new_model_reaches_both(
     assert outcomes and not failed, failed[:5]
     write_figures("load_balancer", {"requests": REQUESTS, "per_instance": counts,
                                     "seconds_to_serve_new_model": reached,
-                                    "requests_during_swap": len(outcomes), "failed_during_swap": len(failed)})
+                                    "requests_during_swap": len(outcomes), "failed_during_swap": len(failed),
+                                    "worker_memory": memory})
