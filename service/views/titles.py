@@ -140,9 +140,8 @@ def audience(title_id: str, query: schemas.AudienceQuery):
 
 def _audience(title_id: str, country: str | None, version: str | None) -> dict:
     handle = context.graph()
-    # Every country is read, so the viewing forecast's hours are split over all of them and
-    # `country` only picks one share (with the filter in Cypher, one country got every hour).
-    row = reads.title_audience(handle.driver(), title_id, version=version, **handle.read_options)
+    row = reads.title_audience(handle.driver(), title_id, version=version, country=country,
+                               **handle.read_options)
     if row is None:
         raise NotFound("title", title_id, "title_id")
     observed_weeks = {entry["country"]: entry["weeks_in_top10"] for entry in row["observed"]}
@@ -155,9 +154,15 @@ def _audience(title_id: str, country: str | None, version: str | None) -> dict:
                  for entry in row["predicted"]]
     viewing = _viewing(model, row)
     if viewing is not None and predicted:
-        add_expected_hours(predicted, viewing["hours"]["p50"], context.catalog().get().market_weights)
-    predicted = [entry for entry in predicted if country in (None, entry["country"])]
-    observed = [entry for entry in row["observed"] if country in (None, entry["country"])]
+        # The hours are split over every chart country, so with `country` the split needs the
+        # others' predictions too (one more read); splitting over the one country gave it every hour.
+        every = predicted if country is None else reads.title_audience(
+            handle.driver(), title_id, version=version, **handle.read_options)["predicted"]
+        shares = [dict(entry) for entry in every]
+        add_expected_hours(shares, viewing["hours"]["p50"], context.catalog().get().market_weights)
+        hours = {entry["country"]: entry.get("expected_hours") for entry in shares}
+        for entry in predicted:
+            entry["expected_hours"] = hours.get(entry["country"])
     warnings = []
     if not predicted:
         reason = (f"audience model {row['version']} has no predictions for this title" if row["version"]
@@ -165,7 +170,7 @@ def _audience(title_id: str, country: str | None, version: str | None) -> dict:
         warnings.append({"code": "no_audience_predictions", "message": (
             f"{reason}; `audience` is empty and only the observed chart history is given")})
     return {"id": row["id"], "title": row["title"], "model_version": row["version"] if predicted else None,
-            "audience": predicted, "observed": [_history(entry) for entry in observed],
+            "audience": predicted, "observed": [_history(entry) for entry in row["observed"]],
             "viewing": viewing, "warnings": warnings}
 
 

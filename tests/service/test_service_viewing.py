@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
+from graph.audience import write_predicted_audience
 from training.bundle import load_bundle, viewing_dir
 from training.viewing import LaunchFacts, ViewingTargets
 from training.viewing_fit import ViewingData, fit_viewing
@@ -98,17 +99,23 @@ def test_a_graph_title_has_its_viewing_forecast_too(viewing_client, trained, con
     assert body["viewing"]["hours"]["p50"] > 0
 
 
-def test_one_countrys_expected_hours_are_its_share_not_the_whole(viewing_client, trained):
-    title_id = load_bundle(trained["bundle"]).title_ids[0]
-    everywhere = viewing_client.get(f"/v1/titles/{title_id}/audience").get_json()
-    assert len(everywhere["audience"]) > 1
-    entry = max(everywhere["audience"], key=lambda row: row["expected_hours"])
-    one = viewing_client.get(f"/v1/titles/{title_id}/audience?country={entry['country']}").get_json()
-    assert [row["country"] for row in one["audience"]] == [entry["country"]]
-    # The split is over every chart country, whatever the filter: the same hours as in the full answer.
-    whole = everywhere["viewing"]["hours"]["p50"]
-    assert one["audience"][0]["expected_hours"] == entry["expected_hours"] < whole
-    assert all(row["country"] == entry["country"] for row in one["observed"])
+def test_one_countrys_expected_hours_are_its_share_not_the_whole(viewing_client, trained, seeded_graph):
+    # Predictions of the served version, written by the write-back's own function.
+    write_predicted_audience(seeded_graph, [("svc-es1", [
+        {"iso2": "ES", "p_chart": 0.9, "weeks": 4.0}, {"iso2": "BR", "p_chart": 0.6, "weeks": 2.0},
+        {"iso2": "FR", "p_chart": 0.3, "weeks": 1.0}])], trained["version"], progress=False)
+    try:
+        everywhere = viewing_client.get("/v1/titles/svc-es1/audience").get_json()
+        one = viewing_client.get("/v1/titles/svc-es1/audience?country=BR").get_json()
+    finally:
+        seeded_graph.execute_query("MATCH ()-[p:PREDICTED_AUDIENCE]->() DELETE p")
+        seeded_graph.execute_query("MATCH (m:ModelVersion {area: 'audience'}) DELETE m")
+    hours = {entry["country"]: entry["expected_hours"] for entry in everywhere["audience"]}
+    assert set(hours) == {"ES", "BR", "FR"} and hours["ES"] > hours["BR"] > hours["FR"] > 0
+    assert [entry["country"] for entry in one["audience"]] == ["BR"]
+    # The split runs over every chart country whatever the filter: BR keeps its share, not the whole.
+    assert one["audience"][0]["expected_hours"] == hours["BR"] < one["viewing"]["hours"]["p50"]
+    assert all(entry["country"] == "BR" for entry in one["observed"])
 
 
 def test_without_a_viewing_head_predict_says_so(model_client):
