@@ -1,4 +1,4 @@
-# The titlegraph REST service: gunicorn running `service:create_app()` as a non-root user.
+# The titlegraph REST service: gunicorn running `service.app:create_app()` as a non-root user.
 # Build: docker build -t titlegraph-api .   Run with Neo4j: docker compose up (see docker-compose.yml).
 FROM python:3.11-slim
 
@@ -41,4 +41,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
 
-CMD ["gunicorn", "-c", "service/gunicorn.conf.py", "service:create_app()"]
+CMD ["gunicorn", "-c", "service/gunicorn.conf.py", "service.app:create_app()"]

@@ -81,7 +81,7 @@ def free_port() -> int:
 
 def start_gunicorn(settings: Settings, port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
     """gunicorn with service/gunicorn.conf.py on 127.0.0.1:port (extra environment in `env`)."""
-    from service.cli import gunicorn_command
+    from service.commands import gunicorn_command
 
     command = gunicorn_command(settings.with_overrides(api_host="127.0.0.1", api_port=port,
                                                        api_workers=workers))

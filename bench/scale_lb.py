@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.api import free_port, run_wrk, sample_ids  # noqa: E402
 from bench.soak import PacedLoad  # noqa: E402
-from service.cli import gunicorn_command  # noqa: E402
+from service.commands import gunicorn_command  # noqa: E402
 from titlegraph.config import load_settings  # noqa: E402
 from training import registry  # noqa: E402
 

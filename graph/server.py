@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.driver import create_driver
 from titlegraph.config import NEO4J_VERSION, PROJECT_ROOT, Settings
 from titlegraph.errors import UserError
 from titlegraph.ports import port_owner
@@ -207,9 +208,6 @@ def status(settings: Settings) -> ServerStatus:
 
 
 def _wait_ready(settings: Settings, process_pid: int) -> None:
-    # Imported here so `titlegraph neo4j status` works without the driver's import cost.
-    from graph.driver import create_driver
-
     deadline = time.monotonic() + settings.neo4j_start_timeout
     last_error: Exception | None = None
     while time.monotonic() < deadline:

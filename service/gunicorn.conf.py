@@ -1,4 +1,4 @@
-"""gunicorn settings of the service: `gunicorn -c service/gunicorn.conf.py 'service:create_app()'`.
+"""gunicorn settings of the service: `gunicorn -c service/gunicorn.conf.py 'service.app:create_app()'`.
 
 Workers, host and port come from the settings (TITLEGRAPH_API_*). Each worker builds its own
 app (no preload), so each has its own Neo4j driver and model. Metrics of all workers are
@@ -75,7 +75,7 @@ def post_fork(server, worker):
 
 def worker_exit(server, worker):
     """Close the worker's Neo4j driver."""
-    from service import close_app
+    from service.app import close_app
 
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "extensions"):

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from training.bundle import load_bundle
+from training.registry import current_model_dir
+
 logger = logging.getLogger("titlegraph.service.model")
 
 FAILED_LOAD_RETRY_SECONDS = 30.0
@@ -26,16 +29,12 @@ FAILED_LOAD_RETRY_SECONDS = 30.0
 
 def default_resolver(models_dir: Path) -> Path | None:
     """The folder `models/current` points to (training.registry), or None."""
-    from training.registry import current_model_dir
-
     return current_model_dir(models_dir)
 
 
 def default_loader(model_dir: Path, onnx_dir: Path | None = None) -> Any:
     """Load a model bundle (training.bundle.load_bundle), its sentence encoder included (run by
     ONNX Runtime from `onnx_dir` when given, training/text_onnx.py)."""
-    from training.bundle import load_bundle
-
     model = load_bundle(model_dir, onnx_dir=onnx_dir)
     if model.content is not None:
         # The encoder's weights (~160 MB) load now, before the model is swapped in and frozen

@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from graph import server
+from graph.driver import create_driver
+from graph.maintenance import graph_checksum, graph_counts
 from titlegraph.config import NEO4J_VERSION, Settings
 from titlegraph.errors import UserError
 
@@ -108,9 +110,6 @@ def _bytes(entries: dict[str, dict]) -> int:
 # --- the graph --------------------------------------------------------------------------------
 def graph_state(settings: Settings) -> dict:
     """Counts per label and type and the checksum of the running project's graph."""
-    from graph.driver import create_driver
-    from graph.maintenance import graph_checksum, graph_counts
-
     with create_driver(settings) as driver:
         nodes, relationships = graph_counts(driver, settings.neo4j_database)
         checksum = graph_checksum(driver, settings.neo4j_database)

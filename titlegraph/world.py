@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pycountry
+from matplotlib.collections import PatchCollection
+from matplotlib.patches import Circle, PathPatch
+from matplotlib.path import Path as Outline
 
 from titlegraph.config import PROJECT_ROOT
 
@@ -145,8 +149,6 @@ def clip_ring(ring: np.ndarray, limit: float, *, below: bool) -> np.ndarray:
 
 def iso2_of(numeric: str | None) -> str:
     """ISO 3166-1 alpha-2 of a numeric code ("" when there is none, as for Kosovo)."""
-    import pycountry
-
     country = pycountry.countries.get(numeric=numeric) if numeric else None
     return country.alpha_2 if country else ""
 
@@ -165,8 +167,6 @@ def polygon_area(polygon: list[np.ndarray]) -> float:
 def inner_point(polygon: list[np.ndarray], grid: int = 24) -> tuple[float, float]:
     """Of a grid over the polygon's box, the inside point farthest from its outline (the centroid
     of a curved country such as Chile can lie outside it); the box centre if none is inside."""
-    from matplotlib.path import Path as Outline
-
     exterior = polygon[0]
     low, high = exterior.min(axis=0), exterior.max(axis=0)
     steps = (np.arange(grid) + 0.5) / grid
@@ -187,8 +187,6 @@ def inner_point(polygon: list[np.ndarray], grid: int = 24) -> tuple[float, float
 def split_folded(countries: dict[str, tuple[str, list]]) -> None:
     """Move each folded territory's parts out of its parent's polygons (in place): a part goes to
     the nearest territory point within FOLD_DEGREES of its centre."""
-    import pycountry
-
     for parent in sorted({parent for parent, _, _ in FOLDED.values()} & set(countries)):
         territories = {iso2: (lon, lat) for iso2, (owner, lon, lat) in FOLDED.items()
                        if owner == parent and iso2 not in countries}
@@ -315,10 +313,6 @@ def draw_countries(axes, world_map: WorldMap, colours: dict[str, str], *, none: 
                    dot_radius: float = 4.0) -> None:
     """Draw `world_map` on matplotlib `axes`: each country in its colour from `colours` (by ISO2,
     `none` for the rest), with a dot at the anchor of each small country that has a colour."""
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import Circle, PathPatch
-    from matplotlib.path import Path as Outline
-
     patches, faces, dots, dot_faces = [], [], [], []
     for shape in world_map.shapes:
         colour = colours.get(shape.iso2)

@@ -2,8 +2,7 @@
 
 Same shapes (titlegraph/world.py), choice of measure, colour ramp and scale as the web page's
 service/static/world.js, so the docs show what the page shows. `titlegraph audience-maps` renders
-it for a few well-known titles with the current model. Imports stay light: the CLI reads
-DEFAULT_TITLES when it builds its parser.
+it for a few well-known titles with the current model.
 """
 
 from __future__ import annotations
@@ -13,8 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-# Titles people know, searched by name (an alias such as "Money Heist" finds La casa de papel).
-DEFAULT_TITLES = ("Squid Game", "Money Heist", "The Crown", "Narcos")
+import matplotlib
+import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.figure import Figure
+
+from graph import audience as graph_audience
+from graph import reads
+from titlegraph.world import draw_countries, world_shapes
 
 
 @dataclass(frozen=True)
@@ -70,8 +76,6 @@ def nice_ceiling(value: float) -> float:
 
 def colour_norm(values: Sequence[float], measure: Measure):
     """The matplotlib norm of world.js's colourScale: log over whole decades, else 0 to a round top."""
-    from matplotlib.colors import LogNorm, Normalize
-
     positive = [v for v in values if v > 0]
     top = max(values, default=0.0)
     if measure.log and positive:
@@ -93,12 +97,6 @@ def top_countries(entries: Sequence[dict], measure: Measure, count: int = 4) -> 
 def render_audience_maps(panels: Sequence[MapPanel], path: Path, *, heading: str, world_map=None,
                          columns: int = 2) -> Path:
     """One world map per panel on a shared colour scale (so titles can be compared) with its legend."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from titlegraph.world import draw_countries, world_shapes
 
     world_map = world_map or world_shapes()
     every = [entry for panel in panels for entry in panel.entries]
@@ -108,8 +106,8 @@ def render_audience_maps(panels: Sequence[MapPanel], path: Path, *, heading: str
     norm = colour_norm([entry[measure.field] for entry in every if number(entry.get(measure.field))], measure)
     ramp = matplotlib.colormaps["YlOrBr" if measure.field == "weeks_in_top10" else "YlGnBu"]
     rows = math.ceil(len(panels) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(7.4 * columns, 4.0 * rows + 1.2), dpi=110,
-                                squeeze=False)
+    figure = Figure(figsize=(7.4 * columns, 4.0 * rows + 1.2), dpi=110)
+    axes = figure.subplots(rows, columns, squeeze=False)
     for axis, panel in zip(axes.flat, panels, strict=False):
         colours = {entry["country"]: matplotlib.colors.to_hex(ramp(norm(entry[measure.field])))
                    for entry in panel.entries if number(entry.get(measure.field))}
@@ -121,7 +119,7 @@ def render_audience_maps(panels: Sequence[MapPanel], path: Path, *, heading: str
     figure.subplots_adjust(left=0.01, right=0.99, top=1 - 0.8 / figure.get_figheight(), bottom=0.12,
                            wspace=0.03, hspace=0.22)
     bar = figure.add_axes((0.3, 0.055, 0.4, 0.022))
-    scale = plt.cm.ScalarMappable(norm=norm, cmap=ramp)
+    scale = ScalarMappable(norm=norm, cmap=ramp)
     legend = figure.colorbar(scale, cax=bar, orientation="horizontal")
     log = isinstance(norm, matplotlib.colors.LogNorm)
     legend.set_label(f"{measure.label} ({measure.unit}{', log scale' if log else ''}); grey: no value",
@@ -129,24 +127,18 @@ def render_audience_maps(panels: Sequence[MapPanel], path: Path, *, heading: str
     legend.ax.tick_params(labelsize=8)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
-    plt.close(figure)
     return path
 
 
 def title_audience(model, title_id: str, metadata: dict) -> list[dict]:
     """The current model's audience entries of a title in the graph, every chart country (what
     `POST /v1/predict` returns for a new title; the page's title view shows the stored ones)."""
-    import numpy as np
-
     return model.audience(np.asarray(model.embedding_of(title_id)), metadata)
 
 
-def render_title_maps(settings, driver, model, path: Path, titles: Sequence[str] = DEFAULT_TITLES,
+def render_title_maps(settings, driver, model, path: Path, titles: Sequence[str],
                       echo: Callable[[str], None] = print) -> Path:
     """Find each of `titles` by name in the graph and draw its expected audience with `model`."""
-    from graph import audience as graph_audience
-    from graph import reads
-
     database = settings.neo4j_database
     panels = []
     for text in titles:

@@ -34,7 +34,7 @@ from training.audience_model import AudiencePredictor
 from training.content_model import ContentModel
 from training.features import TitleFeaturizer
 from training.model import HeteroSageEncoder, LinkPredictor
-from training.predictor import TitleModel
+from training.title_model import TitleModel
 from training.viewing import ViewingModel
 
 CONFIG = "config.json"

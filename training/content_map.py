@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from training.content import ContentIndex
 from training.layout import Layout
@@ -28,15 +29,12 @@ def label_anchor(points: np.ndarray) -> np.ndarray:
 
 def render_map(layout: Layout, index: ContentIndex, path: Path) -> None:
     """Draw `layout` (of `index`'s titles) coloured by cluster, with the cluster names as labels."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     if list(layout.ids) != list(index.ids):
         raise ValueError("the layout is not of this content index; build it again with build_layout(index)")
     points = np.column_stack([layout.x, layout.y])
-    figure, axes = plt.subplots(figsize=(13, 11), dpi=110)
+    figure = Figure(figsize=(13, 11), dpi=110)
+    axes = figure.subplots()
     for cluster in layout.clusters:
         mask = layout.cluster == cluster.id
         colour = CLUSTER_COLOURS[cluster.id % len(CLUSTER_COLOURS)]
@@ -61,4 +59,3 @@ def render_map(layout: Layout, index: ContentIndex, path: Path) -> None:
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
-    plt.close(figure)

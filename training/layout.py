@@ -16,6 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
 
 from training.content import ContentIndex, ContentTitle
 
@@ -102,9 +105,6 @@ def cluster_count(titles: int) -> int:
 
 def map_points(vectors: np.ndarray, seed: int = 0, iterations: int = TSNE_ITERATIONS) -> np.ndarray:
     """2-D t-SNE coordinates of the rows (PCA first), centred and scaled into [-1, 1]."""
-    from sklearn.decomposition import PCA
-    from sklearn.manifold import TSNE
-
     count = len(vectors)
     if count < 2:
         return np.zeros((count, 2), dtype=np.float32)
@@ -130,8 +130,6 @@ def map_points(vectors: np.ndarray, seed: int = 0, iterations: int = TSNE_ITERAT
 
 def cluster_titles(vectors: np.ndarray, clusters: int, seed: int = 0) -> np.ndarray:
     """KMeans cluster of each row, clusters numbered largest first."""
-    from sklearn.cluster import KMeans
-
     if clusters <= 1:
         return np.zeros(len(vectors), dtype=np.int64)
     labels = KMeans(n_clusters=clusters, n_init=2, random_state=seed).fit_predict(vectors)

@@ -14,7 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+import torch_geometric.typing as pyg_typing
 from torch_geometric.data import HeteroData
+from torch_geometric.loader import LinkNeighborLoader
+from torch_geometric.sampler import NegativeSampling
 
 from training.data import reverse_edge_type
 from training.model import LinkPredictor
@@ -22,8 +25,6 @@ from training.model import LinkPredictor
 
 def sampler_backend() -> str | None:
     """The installed neighbour-sampling extension PyG will use ('pyg-lib', 'torch-sparse'), or None."""
-    import torch_geometric.typing as pyg_typing
-
     if pyg_typing.WITH_PYG_LIB:
         return "pyg-lib"
     if pyg_typing.WITH_TORCH_SPARSE:
@@ -72,9 +73,6 @@ def train_epoch(
     Message passing uses only the epoch's message edges (targets are held out of them), as in
     full-batch training; each batch is the sampled neighbourhood of its target and negative edges.
     """
-    from torch_geometric.loader import LinkNeighborLoader
-    from torch_geometric.sampler import NegativeSampling
-
     data = HeteroData()
     for node_type, count in num_nodes.items():
         data[node_type].num_nodes = count

@@ -11,21 +11,22 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import matplotlib
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from sklearn.manifold import TSNE
 
+from titlegraph.world import draw_countries, world_shapes
 from training.metrics import REGION_OF, calibration_bins, expected_calibration_error
 
 
 def plot_calibration(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, bins: int = 10) -> Path:
     """Reliability diagram (one line per method, marker area ~ cells per bin) over a histogram, as PNG."""
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (axis, counts) = plt.subplots(
-        2, 1, figsize=(6.5, 7), dpi=110, sharex=True, gridspec_kw={"height_ratios": [3, 1]}
-    )
+    figure = Figure(figsize=(6.5, 7), dpi=110)
+    axis, counts = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     axis.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
     edges = np.linspace(0.0, 1.0, bins + 1)
     for name, (p_chart, charted) in curves.items():
@@ -55,7 +56,6 @@ def plot_calibration(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Pat
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
-    plt.close(figure)
     return path
 
 
@@ -63,13 +63,9 @@ def plot_regions(rows: list[dict], path: Path, model_name: str, baseline_name: s
                  region_of: dict[str, str] | None = None) -> Path:
     """Per-region ROC-AUC as a picture: the chart countries on a world map coloured by their region's
     model AUC, and per region the model against the baseline (0.5 = chance), best region on top."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     scored = sorted((row for row in rows if np.isfinite(row["model_auc"])), key=lambda row: row["model_auc"])
-    figure = plt.figure(figsize=(10.5, 9.4), dpi=110)
+    figure = Figure(figsize=(10.5, 9.4), dpi=110)
     _region_map(figure, figure.add_axes((0.01, 0.47, 0.98, 0.47)), scored,
                 dict(REGION_OF) if region_of is None else region_of)
     _region_chart(figure.add_axes((0.3, 0.11, 0.52, 0.31)), scored, model_name, baseline_name)
@@ -77,17 +73,11 @@ def plot_regions(rows: list[dict], path: Path, model_name: str, baseline_name: s
                     fontsize=12)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
-    plt.close(figure)
     return path
 
 
 def _region_map(figure, axis, scored: list[dict], region_of: dict[str, str]) -> None:
     """The chart countries coloured by their region's model AUC, with the colour bar."""
-    import matplotlib
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import Normalize
-
-    from titlegraph.world import draw_countries, world_shapes
 
     values = [row["model_auc"] for row in scored] or [0.5]
     # The regions' range in steps of 0.05: on a scale from 0.5, 0.66 and 0.74 would look alike.
@@ -98,7 +88,7 @@ def _region_map(figure, axis, scored: list[dict], region_of: dict[str, str]) -> 
     colours = {iso2: matplotlib.colors.to_hex(ramp(norm(auc_of[region])))
                for iso2, region in region_of.items() if region in auc_of}
     draw_countries(axis, world_shapes(), colours, dot_radius=5.0)
-    legend = figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=ramp), ax=axis, orientation="horizontal",
+    legend = figure.colorbar(ScalarMappable(norm=norm, cmap=ramp), ax=axis, orientation="horizontal",
                              fraction=0.04, pad=0.01, aspect=45, shrink=0.5)
     legend.set_label("model's mean per-country ROC-AUC in the country's region (grey: no chart)", fontsize=9)
     legend.ax.tick_params(labelsize=8)
@@ -255,11 +245,6 @@ def similarity_map(
     path: Path, title_ids: Sequence[str], embeddings: np.ndarray, titles: Sequence, seed: int = 0
 ) -> None:
     """A t-SNE map of the title embeddings coloured by genre group, with well-known titles labelled."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.manifold import TSNE
 
     points = TSNE(
         n_components=2,
@@ -271,7 +256,8 @@ def similarity_map(
     groups = [genre_group(t.genres) for t in titles]
     names = [g for g, _ in GENRE_GROUPS] + ["Other"]
     colours = MAP_COLOURS
-    figure, axes = plt.subplots(figsize=(13, 11), dpi=110)
+    figure = Figure(figsize=(13, 11), dpi=110)
+    axes = figure.subplots()
     for position, group in enumerate(names):
         mask = np.array([g == group for g in groups])
         axes.scatter(
@@ -305,4 +291,3 @@ def similarity_map(
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
-    plt.close(figure)

@@ -16,6 +16,7 @@ from service.catalog import Lookups
 from service.contract import endpoint
 from service.localization import add_expected_hours, build_plan
 from service.slate import slate_row
+from training.new_title import new_title_from
 
 bp = Blueprint("predict", __name__, url_prefix="/v1")
 # A slate carries up to 100 titles: its body may be this many times the single-request limit.
@@ -132,9 +133,6 @@ def predict_title(body: schemas.PredictRequest, query: schemas.PredictQuery, loa
                   comp_facts: Callable[[list[str]], dict[str, dict]]) -> Prediction:
     """Comps, audience by country, viewing forecast (and plan with `query.plan`) of one new title;
     `comp_facts(ids)` gives the audience comps' title, tags and genres (graph_comp_facts or the model's)."""
-    # Imported here as before: the model code (torch) loads with the first model, not with the app.
-    from training.new_title import new_title_from
-
     genres, countries, warnings = match_metadata(body, lookups)
     # The embedding has never read the request's rating (content comps do); rating=None keeps it so.
     new_title = new_title_from(body, genres=genres, countries=countries, rating=None)

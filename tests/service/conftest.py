@@ -72,7 +72,7 @@ def model_settings(app_settings, trained, seeded_graph):
 @pytest.fixture
 def model_app(model_settings):
     """An app on the seeded graph serving the tiny trained model."""
-    from service import close_app, create_app
+    from service.app import close_app, create_app
 
     application = create_app({"SETTINGS": model_settings, "TESTING": True})
     yield application
@@ -88,7 +88,7 @@ def model_client(model_app):
 @pytest.fixture
 def app(app_settings, seeded_graph):
     """An app on the seeded graph (comps written to the graph) whose own models folder is empty."""
-    from service import close_app, create_app
+    from service.app import close_app, create_app
 
     application = create_app({"SETTINGS": app_settings, "TESTING": True})
     yield application
@@ -104,7 +104,7 @@ def client(app):
 @pytest.fixture
 def bare_client(app_settings, bare_graph):
     """A test client of an app on the graph before any training (no model anywhere)."""
-    from service import close_app, create_app
+    from service.app import close_app, create_app
 
     application = create_app(app_settings)
     yield application.test_client()
@@ -121,7 +121,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def openapi(settings):
     """The OpenAPI document (building an app touches neither Neo4j nor a model folder's content)."""
-    from service import close_app, create_app
+    from service.app import close_app, create_app
     from service.contract import openapi_document
 
     application = create_app(settings)

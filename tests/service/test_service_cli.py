@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
+import sys
 
-from service.cli import SAMPLE_NEW_TITLE, demo_curls, gunicorn_command
-from titlegraph.cli import build_parser
-from titlegraph.config import Settings
+from service.commands import SAMPLE_NEW_TITLE, demo_curls, gunicorn_command
+from titlegraph.cli import build_parser, resolve_handler
+from titlegraph.config import PROJECT_ROOT, Settings
 
 
 def test_serve_and_demo_are_subcommands():
     parser = build_parser()
     assert parser.parse_args(["serve", "--port", "8123"]).port == 8123
-    assert parser.parse_args(["demo"]).handler.__name__ == "cmd_demo"
+    assert resolve_handler(parser.parse_args(["demo"]).handler).__name__ == "cmd_demo"
 
 
 def test_gunicorn_command_uses_the_repo_config_and_settings():
@@ -21,7 +23,7 @@ def test_gunicorn_command_uses_the_repo_config_and_settings():
     assert command[command.index("-c") + 1].endswith("service/gunicorn.conf.py")
     assert command[command.index("--bind") + 1] == "127.0.0.1:8123"
     assert command[command.index("--workers") + 1] == "3"
-    assert command[-1] == "service:create_app()"
+    assert command[-1] == "service.app:create_app()"
 
 
 def test_demo_curls_parse_as_shell_and_json():
@@ -30,3 +32,22 @@ def test_demo_curls_parse_as_shell_and_json():
     words = shlex.split(predict)
     assert words[:4] == ["curl", "-s", "-X", "POST"]
     assert json.loads(words[words.index("-d") + 1]) == SAMPLE_NEW_TITLE
+
+
+def test_building_the_parser_imports_no_model_or_app_code():
+    """`titlegraph neo4j status` must not load torch or Flask: the parser names handlers, the
+    handler's module is imported only when its command runs."""
+    code = ("import sys; from titlegraph.cli import build_parser; build_parser(); "
+            "heavy = sorted(m for m in ('torch', 'flask', 'sklearn', 'service.app', 'training.commands') "
+            "if m in sys.modules); print(','.join(heavy))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=PROJECT_ROOT)
+    assert result.stdout.strip() == ""
+
+
+def test_every_command_names_a_handler_that_exists():
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, sub in commands.items():
+        handler = resolve_handler(sub.get_default("handler"))
+        assert callable(handler), name

@@ -116,7 +116,7 @@ def test_write_key_is_checked(client, conforms, headers, status):
 
 
 def test_writes_are_refused_when_no_key_is_configured(app_settings, seeded_graph):
-    from service import close_app, create_app
+    from service.app import close_app, create_app
 
     app = create_app(app_settings.with_overrides(write_key=None))
     try:
@@ -176,7 +176,7 @@ def test_metrics_count_requests_per_endpoint(client):
 @pytest.fixture
 def app_without_neo4j(app_settings):
     """An app whose Neo4j is a closed port (the shared test server keeps running)."""
-    from service import close_app, create_app
+    from service.app import close_app, create_app
 
     app = create_app(app_settings.with_overrides(neo4j_uri=f"bolt://127.0.0.1:{free_port()}",
                                                  neo4j_password="unused"))

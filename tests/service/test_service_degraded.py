@@ -20,7 +20,7 @@ AUDIENCE = "/v1/titles/{title_id}/audience"
 
 
 def _client(settings):
-    from service import create_app
+    from service.app import create_app
 
     application = create_app({"SETTINGS": settings, "TESTING": True})
     return application, application.test_client()
@@ -31,7 +31,7 @@ def up_client(app_settings, headed_models):
     """The tiny model with its audience head, on the seeded graph."""
     application, client = _client(app_settings.with_overrides(models_dir=headed_models, write_key=WRITE_KEY))
     yield client
-    from service import close_app
+    from service.app import close_app
     close_app(application)
 
 
@@ -41,7 +41,7 @@ def down_client(app_settings, headed_models, seeded_graph):
     application, client = _client(app_settings.with_overrides(
         models_dir=headed_models, write_key=WRITE_KEY, neo4j_uri=f"bolt://127.0.0.1:{free_port()}"))
     yield client
-    from service import close_app
+    from service.app import close_app
     close_app(application)
 
 
@@ -114,7 +114,7 @@ def test_audience_is_the_heads_forecast_without_chart_history(up_client, down_cl
 
 
 def test_audience_without_a_head_is_empty_with_a_warning(app_settings, trained, seeded_graph, conforms):
-    from service import close_app
+    from service.app import close_app
 
     application, client = _client(app_settings.with_overrides(
         models_dir=trained["models_dir"], neo4j_uri=f"bolt://127.0.0.1:{free_port()}"))
@@ -168,7 +168,7 @@ def test_search_answers_from_the_models_titles(up_client, down_client, conforms)
 
 
 def test_without_a_model_reads_stay_503(app_settings, seeded_graph):
-    from service import close_app
+    from service.app import close_app
 
     application, client = _client(app_settings.with_overrides(neo4j_uri=f"bolt://127.0.0.1:{free_port()}"))
     try:

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from service.cli import gunicorn_command
+from service.commands import gunicorn_command
 from tests.service.conftest import free_port
 
 pytestmark = pytest.mark.neo4j

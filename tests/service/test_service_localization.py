@@ -19,7 +19,7 @@ KOREAN_CRIME = {"title": "Seoul Night Shift", "type": "show", "countries": ["KR"
 @pytest.fixture
 def headed_client(app_settings, headed_models):
     """A test client of an app serving the tiny model with its audience head."""
-    from service import close_app, create_app
+    from service.app import close_app, create_app
 
     application = create_app({"SETTINGS": app_settings.with_overrides(models_dir=headed_models),
                               "TESTING": True})

@@ -33,7 +33,7 @@ def test_map_is_503_without_a_model(client, conforms):
 
 
 def test_map_is_503_for_a_model_built_before_maps(model_settings, trained, tmp_path, conforms):
-    from service import close_app, create_app
+    from service.app import close_app, create_app
     from training import registry
 
     models_dir = tmp_path / "models"

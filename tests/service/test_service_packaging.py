@@ -34,7 +34,7 @@ def test_dockerfile_runs_gunicorn_as_non_root_with_a_health_check():
     users = re.findall(r"^USER (\S+)", text, re.MULTILINE)
     assert users and users[-1] not in ("root", "0")
     assert "HEALTHCHECK" in text and "/health" in text
-    assert 'CMD ["gunicorn", "-c", "service/gunicorn.conf.py", "service:create_app()"]' in text
+    assert 'CMD ["gunicorn", "-c", "service/gunicorn.conf.py", "service.app:create_app()"]' in text
     env_names = set(re.findall(r"\b((?:TITLEGRAPH|NEO4J)_[A-Z0-9_]+)=", text))
     assert env_names <= CONFIG_NAMES, env_names - CONFIG_NAMES
     api_env = _compose()["services"]["api"]["environment"]

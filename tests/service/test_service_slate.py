@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from service.cli import cmd_predict
+from service.commands import cmd_predict
 from tests.service.test_service_viewing import _viewing_head
 from training.bundle import load_bundle, viewing_dir
 from training.registry import current_model_dir
@@ -34,7 +34,7 @@ def slate_settings(app_settings, headed_models, tmp_path):
 
 @pytest.fixture
 def slate_client(slate_settings):
-    from service import close_app, create_app
+    from service.app import close_app, create_app
 
     application = create_app({"SETTINGS": slate_settings, "TESTING": True})
     yield application.test_client()

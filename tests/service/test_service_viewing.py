@@ -37,7 +37,7 @@ def _viewing_head(dimensions: int, folder) -> None:
 
 @pytest.fixture
 def viewing_client(model_settings, trained, tmp_path):
-    from service import close_app, create_app
+    from service.app import close_app, create_app
 
     models = tmp_path / "viewing-models"
     shutil.copytree(trained["models_dir"], models, symlinks=True)

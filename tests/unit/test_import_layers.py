@@ -62,11 +62,11 @@ def test_the_service_may_import_bundle_registry_and_new_title(module):
     assert _kept(SERVICE_CONTRACT, ("service.views.predict", module))
 
 
-@pytest.mark.parametrize("module", ["training.predictor", "training.train", "training.audience_model"])
+@pytest.mark.parametrize("module", ["training.title_model", "training.train", "training.audience_model"])
 def test_the_service_may_not_import_the_rest_of_training(module):
     assert not _kept(SERVICE_CONTRACT, ("service.views.predict", module))
 
 
 def test_a_model_importing_the_bundle_breaks_the_layers():
     assert _kept(LAYERS_CONTRACT)
-    assert not _kept(LAYERS_CONTRACT, ("training.predictor", "training.bundle"))
+    assert not _kept(LAYERS_CONTRACT, ("training.title_model", "training.bundle"))

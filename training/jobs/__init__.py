@@ -1,1 +1,1 @@
-"""Jobs: the retrain steps, evaluation drivers and reports; only training/cli.py imports them."""
+"""Jobs: the retrain steps, evaluation drivers and reports; only training/commands.py imports them."""
