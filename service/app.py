@@ -17,6 +17,7 @@ from service.cache import AnswerCache
 from service.catalog import CatalogCache
 from service.database import GraphHandle
 from service.errors import register_error_handlers
+from service.json_provider import OrjsonProvider
 from service.logs import configure_logging, init_request_ids
 from service.metrics import Metrics
 from service.model_holder import ModelHolder, default_loader
@@ -47,7 +48,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config.update(flask_config)
     # Keep response fields in the order the views build them (ranked lists read naturally).
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)
 
     # One driver and one model holder per process (gunicorn runs without preload, so per worker).
     metrics = Metrics(settings.metrics_dir)

@@ -38,6 +38,7 @@ class AnswerCache:
         self._version_interval = version_interval
         self._clock = clock
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()  # held by the one thread reading the versions
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._versions: tuple = ()
         self._versions_read_at = float("-inf")
@@ -45,12 +46,27 @@ class AnswerCache:
         self.misses = 0
 
     def versions(self) -> tuple:
-        """The model versions in force, as a hashable tuple, read at most every interval."""
-        now = self._clock()
-        if now - self._versions_read_at >= self._version_interval:
-            found = reads.model_versions(self._graph.driver(), **self._graph.read_options)
-            self._versions = tuple(sorted(found.items()))
-            self._versions_read_at = now
+        """The model versions in force, as a hashable tuple, read at most every interval.
+
+        One thread reads them when the interval is up; the others go on with the versions read
+        last instead of queueing behind that read (or each sending their own, as all the threads
+        that saw the interval expire together used to): the read is a Neo4j round trip, and
+        every worker thread paying it every two seconds was the cached endpoints' p99.
+        Before the first read there is nothing to go on with, so every thread waits for it.
+        """
+        if self._clock() - self._versions_read_at < self._version_interval:
+            return self._versions
+        first = self._versions_read_at == float("-inf")
+        if not self._refreshing.acquire(blocking=first):
+            return self._versions
+        try:
+            now = self._clock()
+            if now - self._versions_read_at >= self._version_interval:
+                found = reads.model_versions(self._graph.driver(), **self._graph.read_options)
+                self._versions = tuple(sorted(found.items()))
+                self._versions_read_at = now
+        finally:
+            self._refreshing.release()
         return self._versions
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:

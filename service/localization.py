@@ -54,14 +54,25 @@ class TerritoryLanguage:
     population_share: float
     official_status: str | None
 
-    @property
+    # Cached: a plan reads them for every language of ~94 countries, several times over.
+    @functools.cached_property
     def official(self) -> bool:
         return self.official_status in OFFICIAL
 
-    @property
+    @functools.cached_property
     def reach(self) -> float:
         """Share of the country's audience a version in this language reaches (module docstring)."""
         return min(1.0, self.population_share) * (1.0 if self.official else NON_OFFICIAL_WEIGHT)
+
+
+@functools.lru_cache(maxsize=1024)
+def _listed_languages(languages: tuple[TerritoryLanguage, ...]) -> tuple[dict, ...]:
+    """The plan's rows of a country's languages reaching at least LISTED_MIN_REACH. Built once per
+    country and shared by every plan, so nothing may change them (the JSON encoder only reads)."""
+    return tuple({"language": language.code, "name": language.name,
+                  "population_share": language.population_share,
+                  "official_status": language.official_status, "reach": language.reach}
+                 for language in languages if language.reach >= LISTED_MIN_REACH)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -187,10 +198,7 @@ def _country_row(entry: Mapping, audience: float, total: float, weight: float | 
         "share": min(1.0, audience / total) if total else 0.0, "p_chart": entry.get("p_chart"),
         "expected_weeks": entry.get("expected_weeks"), "expected_hours": entry.get("expected_hours"),
         "market_weight": weight,
-        "languages": [{"language": language.code, "name": language.name,
-                       "population_share": language.population_share,
-                       "official_status": language.official_status, "reach": language.reach}
-                      for language in languages if language.reach >= LISTED_MIN_REACH],
+        "languages": list(_listed_languages(tuple(languages))),
         "comps": list(entry.get("comps") or []),
     }
 
