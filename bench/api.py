@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from titlegraph.config import Settings, load_settings  # noqa: E402
 
-TARGETS = {"similar": {"min_ratio": 0.5, "p99_ms": 25.0}, "predict": {"p99_ms": 150.0},
-           "predict plan": {"p99_ms": 100.0}}
+TARGETS = {"similar": {"min_ratio": 0.5, "p99_ms": 25.0}, "audience": {"min_ratio": 0.3},
+           "predict": {"p99_ms": 150.0}, "predict plan": {"p99_ms": 100.0}}
 
 # wrk script: rotate over a file of request lines, stop each thread after its share of the
 # request budget, and print a JSON summary (latencies in microseconds) at the end.
@@ -208,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
                 runs = {name: run for name, run in runs.items() if name in ("similar", "audience")}
             else:  # predict again at light load: its latency is CPU-bound on this 2-core machine
                 runs["predict 2 conn"] = runs["predict"]
+                # The cached comps' goal is p99 <= 25 ms in three runs in a row: two more runs.
+                runs = {name: runs[name] for name in ("trivial", "similar")} | {
+                    "similar #2": runs["similar"], "similar #3": runs["similar"]} | runs
             with tempfile.TemporaryDirectory(prefix="bench-api-") as scratch:
                 for name, (paths, method, body) in runs.items():
                     connections = 2 if name.endswith("2 conn") else args.connections
@@ -216,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                     # Warm-up: with the cache on, ask every id about 20 times so each worker's
                     # cache holds it (the steady state of a service that has run for a while; at
                     # six times, 1 in 64 ids was still missing from a given worker's cache).
-                    cached = not suffix and len(paths) > 1
+                    cached = not suffix and len(paths) > 1 and "#" not in name
                     run_wrk(base, paths, seconds=max(args.warmup, 15.0) if cached else args.warmup,
                             budget=20 * len(paths) if cached else args.max_requests, **options)
                     results[name + suffix] = run_wrk(base, paths, seconds=args.seconds,
@@ -234,10 +237,13 @@ def main(argv: list[str] | None = None) -> int:
         "distinct_ids": len(ids), "results": results,
         "targets": {
             "similar_ratio_ok": results["similar"]["ratio_to_trivial"] >= TARGETS["similar"]["min_ratio"],
-            "similar_p99_ok": results["similar"]["p99_ms"] < TARGETS["similar"]["p99_ms"],
+            "similar_p99_ok": all(results[name]["p99_ms"] <= TARGETS["similar"]["p99_ms"]
+                                  for name in ("similar", "similar #2", "similar #3")),
             "similar_uncached_ratio_ok":
                 results["similar uncached"]["ratio_to_trivial"] >= TARGETS["similar"]["min_ratio"],
-            "similar_uncached_p99_ok": results["similar uncached"]["p99_ms"] < TARGETS["similar"]["p99_ms"],
+            "similar_uncached_p99_ok": results["similar uncached"]["p99_ms"] <= TARGETS["similar"]["p99_ms"],
+            "audience_uncached_ratio_ok":
+                results["audience uncached"]["ratio_to_trivial"] >= TARGETS["audience"]["min_ratio"],
             "predict_p99_ok": results["predict"]["p99_ms"] < TARGETS["predict"]["p99_ms"],
             "predict_2_conn_p99_ok": results["predict 2 conn"]["p99_ms"] < TARGETS["predict"]["p99_ms"],
             "predict_plan_p99_ok": results["predict plan"]["p99_ms"] < TARGETS["predict plan"]["p99_ms"],

@@ -1,14 +1,15 @@
 """A per-process cache of graph answers that change only when a model is retrained or data ingested.
 
 Comps and audiences of existing titles are fixed between retrains, so answers are kept, keyed by
-the request and by the model versions in force in the graph. Those versions are read again at
-most every `version_interval` seconds (one tiny query), so a retrain invalidates the cache
-within that interval, the same delay as the model hot reload. Entries also expire after `ttl`
-seconds, which bounds staleness after a re-ingest.
+the request and by the model versions in force in the graph. Those versions are read again (one
+tiny query, in a background thread) once half of `version_interval` has passed, so under traffic
+a retrain invalidates the cache within that interval, the same delay as the model hot reload.
+Entries also expire after `ttl` seconds, which bounds staleness after a re-ingest.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -17,6 +18,9 @@ from typing import Any
 
 from graph import reads
 from service.database import GraphHandle
+from service.errors import Neo4jUnavailable, as_neo4j_unavailable
+
+logger = logging.getLogger("titlegraph.service.cache")
 
 
 class AnswerCache:
@@ -42,32 +46,52 @@ class AnswerCache:
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._versions: tuple = ()
         self._versions_read_at = float("-inf")
+        self._unavailable: str | None = None  # why the last read failed, while Neo4j is away
         self.hits = 0
         self.misses = 0
 
     def versions(self) -> tuple:
-        """The model versions in force, as a hashable tuple, read at most every interval.
+        """The model versions in force, as a hashable tuple, at most one interval old under traffic.
 
-        One thread reads them when the interval is up; the others go on with the versions read
-        last instead of queueing behind that read (or each sending their own, as all the threads
-        that saw the interval expire together used to): the read is a Neo4j round trip, and
-        every worker thread paying it every two seconds was the cached endpoints' p99.
-        Before the first read there is nothing to go on with, so every thread waits for it.
+        Only the first read is made by a request (there is nothing to go on with before it). Later
+        ones run in a background thread while requests go on with the versions read last: the read
+        is a Neo4j round trip, and a request thread making it competes for the GIL with the
+        worker's busy threads; under load one took 800 ms, every two seconds in each worker,
+        which was the cached endpoints' p99. While the last read found Neo4j unavailable, this
+        raises Neo4jUnavailable, so answers say the graph is away (degraded mode) instead of
+        coming from the cache as if it were not.
         """
-        if self._clock() - self._versions_read_at < self._version_interval:
-            return self._versions
-        first = self._versions_read_at == float("-inf")
-        if not self._refreshing.acquire(blocking=first):
-            return self._versions
+        # A background read starts at half the interval, so under traffic the versions are never
+        # older than the interval, as when requests made the read themselves.
+        if self._clock() - self._versions_read_at >= self._version_interval / 2:
+            first = self._versions_read_at == float("-inf")
+            if self._refreshing.acquire(blocking=first):
+                if first:
+                    self._refresh()
+                else:
+                    threading.Thread(target=self._refresh, name="answer-cache-versions",
+                                     daemon=True).start()
+        if self._unavailable is not None:
+            raise Neo4jUnavailable(self._unavailable)
+        return self._versions
+
+    def _refresh(self) -> None:
+        """Read the versions (the caller holds `_refreshing`; released here)."""
         try:
-            now = self._clock()
-            if now - self._versions_read_at >= self._version_interval:
-                found = reads.model_versions(self._graph.driver(), **self._graph.read_options)
-                self._versions = tuple(sorted(found.items()))
-                self._versions_read_at = now
+            found = reads.model_versions(self._graph.driver(), **self._graph.read_options)
+            self._versions, self._unavailable = tuple(sorted(found.items())), None
+            self._versions_read_at = self._clock()
+        except Exception as error:
+            if self._versions_read_at == float("-inf"):
+                raise  # the first read: its request fails (or degrades), the next one reads again
+            unavailable = error if isinstance(error, Neo4jUnavailable) else as_neo4j_unavailable(error)
+            if unavailable is None:  # not an outage: keep the versions, read again next time
+                logger.warning("model versions not read", extra={"reason": str(error)})
+            else:
+                self._unavailable = unavailable.reason
+            self._versions_read_at = self._clock()
         finally:
             self._refreshing.release()
-        return self._versions
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The cached answer for `key` under the current versions, else `compute()` (then kept)."""
