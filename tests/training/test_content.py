@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from graph.normalize import normalize_title
 from training.content import (
     ContentIndex,
     ContentTitle,
@@ -366,3 +367,19 @@ def test_the_format_block_puts_a_dramas_comps_before_a_game_show():
     assert [without.ids[j] for j, _ in without.comps_of("d", k=2)] == ["g", "o"]
     with_format = without.reweighted(ContentWeights(format=0.2, neighbours=0.0, people=0.0))
     assert [with_format.ids[j] for j, _ in with_format.comps_of("d", k=2)] == ["o", "g"]
+
+
+@pytest.mark.parametrize(("summary", "tag"), [
+    # Alice in Borderland: the survival-game show that Squid Game's comps were missing.
+    ("An aimless gamer and his two friends find themselves in a parallel Tokyo, where they're forced "
+     "to compete in a series of sadistic games to survive.", "survival game"),
+    ("While searching for her missing mother, intrepid teen Enola Holmes uses her sleuthing skills to "
+     "outsmart big brother Sherlock and help a runaway lord.", "detective"),
+    ("The eight close-knit siblings of the Bridgerton family look for love and happiness in London "
+     "high society. Inspired by Julia Quinn's bestselling novels.", "based on a book"),
+])
+def test_the_committed_vocabulary_finds_its_keywords_in_real_summaries(summary, tag):
+    vocabulary = load_vocabulary()
+    assigner = TagAssigner(vocabulary, np.eye(len(vocabulary.tags), dtype=np.float32))
+    found = {vocabulary.tags[column].name for column in assigner._keyword_columns(normalize_title(summary))}
+    assert tag in found
