@@ -383,3 +383,23 @@ def test_the_committed_vocabulary_finds_its_keywords_in_real_summaries(summary, 
     assigner = TagAssigner(vocabulary, np.eye(len(vocabulary.tags), dtype=np.float32))
     found = {vocabulary.tags[column].name for column in assigner._keyword_columns(normalize_title(summary))}
     assert tag in found
+
+
+def test_keyword_search_skipping_absent_first_words_finds_what_searching_every_pattern_finds():
+    vocabulary = load_vocabulary()
+    assigner = TagAssigner(vocabulary, np.eye(len(vocabulary.tags), dtype=np.float32))
+
+    def every_pattern(text: str) -> set[int]:
+        found = set()
+        for column, pattern in enumerate(assigner._keyword_patterns):
+            exceptions = assigner._not_keyword_patterns[column]
+            if pattern is not None and pattern.search(exceptions.sub(" ", text) if exceptions else text):
+                found.add(column)
+        return found
+
+    # Every keyword and every exception of the committed vocabulary, inside a sentence and at its ends.
+    phrases = [phrase for tag in vocabulary.tags for phrase in (*tag.keywords, *tag.not_keywords)]
+    texts = [normalize_title(f"{phrase} meets a story about {phrase}s and {phrase}") for phrase in phrases]
+    assert len(texts) > 1000
+    assert all(assigner._keyword_columns(text) == every_pattern(text) for text in texts)
+    assert sum(bool(every_pattern(text)) for text in texts) > 0.9 * len(texts)
