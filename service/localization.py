@@ -66,13 +66,14 @@ class TerritoryLanguage:
 
 
 @functools.lru_cache(maxsize=1024)
-def _listed_languages(languages: tuple[TerritoryLanguage, ...]) -> tuple[dict, ...]:
+def _listed_languages(languages_of: Callable[[str], Sequence[TerritoryLanguage]], iso2: str
+                      ) -> tuple[dict, ...]:
     """The plan's rows of a country's languages reaching at least LISTED_MIN_REACH. Built once per
     country and shared by every plan, so nothing may change them (the JSON encoder only reads)."""
     return tuple({"language": language.code, "name": language.name,
                   "population_share": language.population_share,
                   "official_status": language.official_status, "reach": language.reach}
-                 for language in languages if language.reach >= LISTED_MIN_REACH)
+                 for language in languages_of(iso2) if language.reach >= LISTED_MIN_REACH)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -192,13 +193,13 @@ def _treatment(code: str, gains: Mapping[str, float],
 
 
 def _country_row(entry: Mapping, audience: float, total: float, weight: float | None,
-                 languages: Sequence[TerritoryLanguage]) -> dict:
+                 languages: tuple[dict, ...]) -> dict:
     return {
         "country": entry["country"], "name": entry.get("name"), "audience": audience,
         "share": min(1.0, audience / total) if total else 0.0, "p_chart": entry.get("p_chart"),
         "expected_weeks": entry.get("expected_weeks"), "expected_hours": entry.get("expected_hours"),
         "market_weight": weight,
-        "languages": list(_listed_languages(tuple(languages))),
+        "languages": list(languages),
         "comps": list(entry.get("comps") or []),
     }
 
@@ -223,7 +224,8 @@ def build_plan(entries: Sequence[Mapping], market_weights: Mapping[str, float], 
     plan = {
         "audience_basis": basis, "total_audience": total, "original_languages": [], "languages": [],
         "countries": [_country_row(entry, audiences[entry["country"]], total,
-                                   market_weights.get(entry["country"]), languages_of(entry["country"]))
+                                   market_weights.get(entry["country"]),
+                                   _listed_languages(languages_of, entry["country"]))
                       for entry in countries],
         "unreached_share": 1.0 if total else 0.0,
     }
