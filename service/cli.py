@@ -1,6 +1,7 @@
 """Arguments of the service sub-commands (`titlegraph serve`, `demo`, `predict SLATE.csv`). The parser
 imports this module for every command, so it imports no service code: the handlers are in
-service/commands.py, imported only when one of these commands runs (titlegraph/cli.py).
+service/commands.py (serve, demo) and service/slate_command.py (predict), imported only when one
+of these commands runs (titlegraph/cli.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def register(commands) -> None:
     slate.add_argument("--out", required=True, help="report CSV: one row per good title")
     slate.add_argument("--top", type=int, default=5, help="comps and markets per row (default 5)")
     slate.add_argument("--quiet", action="store_true", help="no progress bar")
-    slate.set_defaults(handler=f"{COMMANDS}:cmd_predict")
+    slate.set_defaults(handler="service.slate_command:cmd_predict")
 
 
 def _serve_options(parser: argparse.ArgumentParser) -> None:

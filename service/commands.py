@@ -1,10 +1,12 @@
-"""Handlers of the service sub-commands (`titlegraph serve`, `demo`, `predict SLATE.csv`); their
-arguments are in service/cli.py."""
+"""Handlers of `titlegraph serve` and `titlegraph demo`; their arguments are in service/cli.py.
+
+Neither loads the app: gunicorn's workers do. So this module imports no model code (torch), and a
+user's mistake (a busy port) is one line on stderr (`predict SLATE.csv` is service/slate_command.py).
+"""
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import shlex
@@ -16,14 +18,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tqdm import tqdm
-
 from graph import reads, server
 from graph.driver import create_driver
 from graph.ingest import ingest
 from graph.maintenance import graph_counts
-from service.app import close_app, create_app
-from service.slate import REPORT_COLUMNS, RowError, read_slate, report_row, request_body, slate_row
 from titlegraph.cli import build_parser, resolve_handler
 from titlegraph.config import Settings
 from titlegraph.errors import UserError
@@ -203,54 +201,3 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
           f"{base_url}/ , reference at {base_url}/docs\n[demo] try:\n  "
           + "\n  ".join(demo_curls(base_url, title_id)) + "\n", flush=True)
     return _wait(process)
-
-
-def cmd_predict(settings: Settings, args: argparse.Namespace) -> int:
-    """Predict every row of a slate through the service's own /v1/predict (in process): bad rows are
-    reported by line on stderr while the good ones are predicted. Exit 0, or 2 if any row was bad."""
-    source = Path(args.slate)
-    if not source.is_file():
-        raise SystemExit(f"slate {source} does not exist")
-    with source.open(newline="", encoding="utf-8") as stream:
-        try:
-            rows = list(read_slate(stream))
-        except RowError as error:
-            raise SystemExit(f"{source}: {error}") from None
-    if settings.manages_neo4j:
-        server.start(settings)
-    app = create_app({"SETTINGS": settings})
-    client = app.test_client()
-    good, bad = [], []
-    try:
-        for line, row in tqdm(rows, desc="slate", unit="title", disable=args.quiet):
-            problem, body, answer = _predict_row(client, row)
-            if problem:
-                bad.append(f"line {line}: {problem}")
-                print(bad[-1], file=sys.stderr)
-                continue
-            good.append(report_row(line, slate_row(body["title"], body["type"], answer, top=args.top)))
-    finally:
-        close_app(app)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=REPORT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(good)
-    print(f"slate done: {len(good)} titles predicted, {len(bad)} bad rows; report in {out}")
-    return 2 if bad else 0
-
-
-def _predict_row(client, row: dict) -> tuple[str | None, dict, dict]:
-    """(None, request body, answer) or (what is wrong, body, {}) for one slate row."""
-    try:
-        body = request_body(row)
-    except ValueError as error:
-        return str(error), {}, {}
-    response = client.post("/v1/predict?plan=true", json=body)
-    answer = response.get_json(silent=True) or {}
-    if response.status_code != 200:
-        error = answer.get("error", {})
-        field = f"{error['field']}: " if error.get("field") else ""
-        return f"{field}{error.get('message', response.status)}", body, {}
-    return None, body, answer

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Callable
 
 from titlegraph.config import Settings, load_settings
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `titlegraph` command."""
     args = build_parser().parse_args(argv)
+    # torch's own deprecation notices (torch.jit.script, reached through torch_geometric) are not
+    # the user's to act on, and would stand before a command's one-line answer on stderr.
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"torch(\.|$)")
     settings = load_settings()
     try:
         return resolve_handler(args.handler)(settings, args)

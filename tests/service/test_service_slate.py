@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from service.commands import cmd_predict
+from service.slate_command import cmd_predict
 from tests.service.test_service_viewing import _viewing_head
 from training.bundle import load_bundle, viewing_dir
 from training.registry import current_model_dir
