@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.api import free_port, run_wrk, sample_ids  # noqa: E402
 from bench.soak import PacedLoad  # noqa: E402
-from service.commands import gunicorn_command  # noqa: E402
+from service.commands import gunicorn_command, stop_gunicorn  # noqa: E402
 from titlegraph.config import load_settings  # noqa: E402
 from training import registry  # noqa: E402
 
@@ -69,12 +69,7 @@ class Instance:
     def stop(self) -> None:
         """Stop gunicorn (SIGTERM, then SIGKILL if it hangs)."""
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+            stop_gunicorn(self.process)
 
 
 def start_instance(name: str, env: dict[str, str], workers: int, log_path: Path) -> Instance:

@@ -85,7 +85,7 @@ def _load_first_model(holder) -> None:
     except FileNotFoundError as error:
         logger.warning("no model yet", extra={"reason": str(error)})
     except ImportError as error:
-        holder.last_error = f"the training package is not importable: {error}"
+        holder.last_error = f"a module the model needs is not importable: {error}"
         logger.warning("no model yet", extra={"reason": holder.last_error})
     except RuntimeError as error:
         logger.warning("first model load failed", extra={"reason": str(error)})

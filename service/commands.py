@@ -18,11 +18,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from graph import reads, server
+from graph import reads
 from graph.driver import create_driver
 from graph.ingest import ingest
 from graph.maintenance import graph_counts
 from titlegraph.cli import build_parser, resolve_handler
+from titlegraph.commands import ensure_neo4j
 from titlegraph.config import Settings
 from titlegraph.errors import UserError
 from titlegraph.ports import can_listen, port_owner
@@ -94,6 +95,17 @@ def _start_gunicorn(settings: Settings) -> subprocess.Popen:
     return subprocess.Popen(gunicorn_command(settings), env=env, cwd=project_root)
 
 
+def stop_gunicorn(process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Stop a gunicorn master: SIGTERM (its workers finish their requests), then SIGKILL if it is
+    still running after `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def _wait(process: subprocess.Popen) -> int:
     """Wait for gunicorn; Ctrl-C or SIGTERM to this process stops it gracefully."""
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.terminate())
@@ -133,8 +145,7 @@ def _wait_healthy(base_url: str, process: subprocess.Popen, timeout: float = 120
 
 
 def _ensure_graph(settings: Settings) -> None:
-    if settings.manages_neo4j:
-        server.start(settings)
+    ensure_neo4j(settings)
     with create_driver(settings) as driver:
         nodes, _ = graph_counts(driver, settings.neo4j_database)
         if nodes.get("Title", 0) == 0:
@@ -145,21 +156,13 @@ def _ensure_graph(settings: Settings) -> None:
             print(f"[demo] graph ready: {nodes.get('Title', 0):,} titles", flush=True)
 
 
-def _current_model(settings: Settings) -> Path | None:
-    return current_model_dir(settings.models_path)
-
-
 def _ensure_model(settings: Settings) -> None:
     """Run `titlegraph train` (the training area's own command) when no current model exists."""
-    if _current_model(settings) is not None:
-        print(f"[demo] model ready: {_current_model(settings)}", flush=True)
+    current = current_model_dir(settings.models_path)
+    if current is not None:
+        print(f"[demo] model ready: {current}", flush=True)
         return
-    try:
-        args = build_parser().parse_args(["train"])
-    except SystemExit:
-        print("[demo] no `titlegraph train` command yet: serving without a model "
-              "(comps and predictions answer 503)", flush=True)
-        return
+    args = build_parser().parse_args(["train"])
     print("[demo] no trained model: running `titlegraph train` ...", flush=True)
     code = resolve_handler(args.handler)(settings, args)
     if code:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from graph import server
 from service.app import close_app, create_app
 from service.slate import REPORT_COLUMNS, RowError, read_slate, report_row, request_body, slate_row
+from titlegraph.commands import ensure_neo4j
 from titlegraph.config import Settings
 
 
@@ -28,8 +28,7 @@ def cmd_predict(settings: Settings, args: argparse.Namespace) -> int:
             rows = list(read_slate(stream))
         except RowError as error:
             raise SystemExit(f"{source}: {error}") from None
-    if settings.manages_neo4j:
-        server.start(settings)
+    ensure_neo4j(settings)
     app = create_app({"SETTINGS": settings})
     client = app.test_client()
     good, bad = [], []

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from service.commands import gunicorn_command
+from service.commands import gunicorn_command, stop_gunicorn
 from tests.service.conftest import free_port
 
 pytestmark = pytest.mark.neo4j
@@ -53,12 +53,7 @@ class Gunicorn:
         raise AssertionError(f"gunicorn not ready:\n{self.log_path.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        stop_gunicorn(self.process)
         self._log.close()
 
 
