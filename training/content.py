@@ -6,14 +6,16 @@ dot product is the weighted sum of the block cosines:
 - summary: the sentence-encoder vector of the summary alone (the title's words would pair
   "Stranger Things" with "The Stranger"),
 - tags: the curated vocabulary tags with their weights, idf-scaled,
-- genres: idf-scaled genre labels (both catalogs' vocabularies),
+- genres: idf-scaled genre labels (both catalogs' vocabularies) but those of production place
+  (PLACE_GENRES),
 - kind: series or film,
 - format: stand-up, documentary, reality or scripted, and animated or not, from the genres
   (training.tagging.genre_groups), so a drama's comps are dramas before they are game shows.
 The best candidates by that score then gain a bonus for shared cast and crew (sequels and
 spin-offs share people), and a marketer's rules shape the list: no children's titles for an
 adult or teen title and no adult titles for a children's one (family content may sit beside
-either), at most two titles of one franchise, one entry per work. Weights are chosen on the
+either), at most two titles of one franchise and none of its companion pieces (a making-of or
+aftershow), one entry per work. Weights are chosen on the
 validation half of the franchise pairs (training/evaluate_comps.py; kind and format have fixed
 shares, see ContentWeights) and stored with the model.
 """
@@ -31,7 +33,7 @@ import numpy as np
 from scipy import sparse
 
 from graph.catalog import NETFLIX
-from training.franchise import franchise_key, names_franchise, work_key
+from training.franchise import franchise_key, is_companion, names_franchise, work_key
 from training.tagging import genre_groups
 from training.vectors import top_k, unit_rows
 
@@ -41,6 +43,15 @@ ADULT_RATINGS = frozenset({"TV-MA", "R", "NC-17"})
 KIDS_GENRES = frozenset({"kids' tv"})
 FAMILY_GENRES = frozenset({"children & family movies", "family"})
 FRANCHISE_CAP = 2
+# Labels that file a title by where it was made or its language (Netflix's "British TV Shows" and
+# "International Movies", JustWatch's "european", Hulu's "International") and the tag one of them
+# implies. Production place may shape audience comps, not content comps (issue 12): with these
+# read, Black Mirror's comps included The Crown and Downton Abbey, Elite's La Doña.
+PLACE_GENRES = frozenset({
+    "international movies", "international tv shows", "british tv shows", "spanish-language tv shows",
+    "korean tv shows", "european", "international",
+})
+PLACE_TAGS = frozenset({"spanish-language"})
 # Formats in order of precedence, then animation (which any of them may also be).
 FORMATS = ("stand-up", "documentary", "unscripted", "scripted", "animation")
 CANDIDATES = 200
@@ -112,6 +123,16 @@ def format_row(genres: Sequence[str]) -> list[float]:
     groups = genre_groups(genres)
     primary = next(name for name in FORMATS[:-1] if name in groups)
     return [float(name == primary) for name in FORMATS[:-1]] + [float("animation" in groups)]
+
+
+def content_genres(genres: Sequence[str]) -> list[str]:
+    """The genres content comps read: all but the PLACE_GENRES."""
+    return [genre for genre in genres if genre.lower() not in PLACE_GENRES]
+
+
+def content_tags(tags: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The tags content comps read: all but the PLACE_TAGS."""
+    return [(name, weight) for name, weight in tags if name not in PLACE_TAGS]
 
 
 def audiences_mix(first: str, second: str) -> bool:
@@ -195,9 +216,10 @@ class ContentIndex:
         """Content vectors of titles (catalog or new) whose summaries are encoded."""
         w = self.weights
         genres = _idf_rows(
-            [[(g.lower(), 1.0) for g in t.genres] for t in titles], self.genre_vocabulary, self.genre_idf
+            [[(g.lower(), 1.0) for g in content_genres(t.genres)] for t in titles],
+            self.genre_vocabulary, self.genre_idf,
         )
-        tags = _idf_rows([t.tags for t in titles], self.tag_vocabulary, self.tag_idf)
+        tags = _idf_rows([content_tags(t.tags) for t in titles], self.tag_vocabulary, self.tag_idf)
         kinds = np.array([[t.kind == "movie", t.kind == "show"] for t in titles], dtype=np.float32)
         formats = np.array([format_row(t.genres) for t in titles], dtype=np.float32)
         blocks = [
@@ -300,8 +322,12 @@ class ContentIndex:
                 continue
             franchise = self.franchise[index]
             if franchise != own_franchise and names_franchise(own_franchise, self.titles[index].title):
-                # Companion pieces ("Making The Witcher") count towards the title's own franchise.
+                # Titles that name the franchise ("The Witcher: Nightmare of the Wolf") count towards it.
                 franchise = own_franchise
+            if franchise is not None and franchise == own_franchise and is_companion(
+                own_franchise, self.titles[index].title
+            ):
+                continue  # its making-of or aftershow is marketing for the title, not a title like it
             if franchise is not None and franchises[franchise] >= FRANCHISE_CAP:
                 continue
             seen_works.add(self.work[index])
@@ -319,10 +345,11 @@ class ContentIndex:
     def explain(self, title: ContentTitle, index: int) -> dict:
         """Why a comp: the tags (by facet), genres and people both titles share, and a sentence."""
         comp = self.titles[index]
-        comp_tags = {name for name, _ in comp.tags}
-        shared_tags = [name for name, _ in title.tags if name in comp_tags]
-        comp_genres = {g.lower() for g in comp.genres}
-        shared_genres = _unique_case_insensitive([g for g in title.genres if g.lower() in comp_genres])
+        comp_tags = {name for name, _ in content_tags(comp.tags)}
+        shared_tags = [name for name, _ in content_tags(title.tags) if name in comp_tags]
+        comp_genres = {g.lower() for g in content_genres(comp.genres)}
+        shared_genres = _unique_case_insensitive([g for g in content_genres(title.genres)
+                                                  if g.lower() in comp_genres])
         shared_people = sorted(set(title.people) & set(comp.people))
         by_facet: dict[str, list[str]] = {}
         for name in shared_tags:

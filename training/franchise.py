@@ -79,6 +79,26 @@ def names_franchise(stem: str | None, title: str) -> bool:
     return f" {stem} " in f" {normalize_title(title)} "
 
 
+# Words of a piece about a title rather than another title: a making-of, an aftershow, a
+# behind-the-scenes or reunion special ("Making The Witcher", "Beyond Stranger Things",
+# "13 Reasons Why: Beyond the Reasons", "The Witcher Bestiary").
+_COMPANION_WORDS = re.compile(
+    r"\b(making|makings|behind the scenes|creating|a look inside|beyond|aftershow|after show|"
+    r"afterparty|in conversation|bestiary|the road to|farewell|brought to screen|the phenomenon|reunion)\b"
+)
+
+
+def is_companion(stem: str | None, title: str) -> bool:
+    """Whether `title` is a companion piece of the franchise `stem`: it names the franchise (as its
+    key, or anywhere for stems of two words or more) and, outside that name, says it is a making-of,
+    aftershow or behind-the-scenes piece. A marketer asking what The Witcher is like wants other
+    stories, not "Making The Witcher"; a sequel or spin-off ("Narcos: Mexico") is not a companion."""
+    if stem is None or not (franchise_key(title) == stem or names_franchise(stem, title)):
+        return False
+    rest = f" {normalize_title(title)} ".replace(f" {stem} ", " ", 1)
+    return _COMPANION_WORDS.search(rest) is not None
+
+
 # "Baahubali: The Beginning (Hindi Version)", "... (English)": one work dubbed into several languages.
 _LANGUAGE_VERSION = re.compile(
     r"\s*\((?:[^()]*\bversion|english|hindi|tamil|telugu|spanish|french|"
@@ -95,6 +115,7 @@ def work_key(title: str, kind: str) -> str:
 def franchise_pairs(ids: Sequence[str], titles: Sequence[str], kinds: Sequence[str]) -> list[tuple[str, str]]:
     """Pairs of different works that share a franchise key, where at least one names a sequel or
     spin-off (a subtitle or a number), so two unrelated films that share a plain name do not count.
+    A companion piece pairs only with other companion pieces: it is not a sequel or a spin-off.
     """
     groups: dict[str, list[int]] = defaultdict(list)
     for position, title in enumerate(titles):
@@ -102,7 +123,7 @@ def franchise_pairs(ids: Sequence[str], titles: Sequence[str], kinds: Sequence[s
         if key is not None:
             groups[key].append(position)
     pairs = []
-    for members in groups.values():
+    for key, members in groups.items():
         if len(members) < 2 or len(members) > 12:
             # Very large groups are catalogues of one brand ("Pokémon", "Barbie"): a handful of
             # their pairs would dominate the measure, so they are left out of it.
@@ -110,6 +131,8 @@ def franchise_pairs(ids: Sequence[str], titles: Sequence[str], kinds: Sequence[s
         for i, first in enumerate(members):
             for second in members[i + 1 :]:
                 if work_key(titles[first], kinds[first]) == work_key(titles[second], kinds[second]):
+                    continue
+                if is_companion(key, titles[first]) != is_companion(key, titles[second]):
                     continue
                 pairs.append((ids[first], ids[second]))
     return sorted(pairs)

@@ -13,12 +13,12 @@ from training.content import (
     ContentIndex,
     ContentTitle,
     ContentWeights,
-    audience_class,
+    content_genres,
     format_row,
     why_sentence,
 )
 from training.content_model import ContentModel
-from training.franchise import franchise_key, franchise_pairs, names_franchise, work_key
+from training.franchise import franchise_key, franchise_pairs, is_companion, names_franchise, work_key
 from training.tagging import (
     KEYWORD_BONUS,
     RULED_OUT,
@@ -116,30 +116,74 @@ def test_rules_keep_kids_titles_duplicates_and_a_third_franchise_entry_out():
     assert comps[:2] == ["t6", "t2"] or comps[0] in ("t2", "t6")
 
 
-def test_companion_pieces_count_towards_the_titles_own_franchise():
-    # "Making The Witcher" and "The Witcher Bestiary" have keys of their own, yet with two
-    # spin-offs they filled four of The Witcher's places; they name its franchise, so two at most.
+def test_companion_pieces_are_not_comps_and_spin_offs_are():
+    # "Making The Witcher", "The Witcher Bestiary" and "The Witcher: A Look Inside the Episodes"
+    # took places in The Witcher's list: marketing pieces about it, not other titles like it.
     names = ["Monster Hunt", "Monster Hunt: Nightmare", "Making Monster Hunt",
-             "Monster Hunt Bestiary Season 1", "Monster Hunt: A Look Inside", "Blood Moon", "Dark Crystal"]
+             "Monster Hunt Bestiary Season 1", "Monster Hunt: A Look Inside", "Blood Moon", "Dark Crystal",
+             "Monster Hunt 2"]
     titles = [ContentTitle(f"w{i}", name, "show", "TV-MA", ["TV Dramas"], [("monsters", 1.0)])
               for i, name in enumerate(names)]
     vectors = np.stack([_vector(1, 0.01 * i) for i in range(len(names))])
     index = ContentIndex(titles, vectors, {"monsters": "subject"}, ContentWeights(neighbours=0.0))
     comps = [index.titles[j].title for j, _ in index.comps_of("w0", k=5)]
-    assert sum(name.lower().count("monster hunt") for name in comps) == 2, comps
-    assert {"Blood Moon", "Dark Crystal"} <= set(comps)
+    assert comps[:2] == ["Monster Hunt: Nightmare", "Blood Moon"], comps
+    assert set(comps) == {"Monster Hunt: Nightmare", "Blood Moon", "Dark Crystal", "Monster Hunt 2"}
+    # The making-of's own comps may come from the franchise it is about.
+    making = [index.titles[j].title for j, _ in index.comps_of("w2", k=5)]
+    assert "Monster Hunt: Nightmare" in making
     # One-word stems claim nothing: "Cats" is a word of many unrelated titles.
     assert names_franchise("monster hunt", "Making Monster Hunt")
     assert not names_franchise("cats", "Cat People and Cats")
     assert not names_franchise("monster hunt", "Monsters Hunting")
 
 
-def test_kids_titles_keep_family_but_not_adult_comps():
-    assert audience_class("TV-Y7", []) == "kids"
-    assert audience_class(None, ["Children & Family Movies"]) == "family"
-    index = _catalog()
-    comps = [index.ids[j] for j, _ in index.comps_of("t1", k=7)]
-    assert comps == ["t7"], "only the family title may sit beside a children's title here"
+@pytest.mark.parametrize(
+    "stem, title, companion",
+    [
+        ("the witcher", "Making The Witcher", True),
+        ("the witcher", "The Witcher: A Look Inside the Episodes", True),
+        ("stranger things", "Beyond Stranger Things", True),
+        ("13 reasons why", "13 Reasons Why: Beyond the Reasons", True),
+        ("narcos", "Narcos: Mexico", False),
+        ("the witcher", "The Witcher: Nightmare of the Wolf", False),
+        ("evil", "Beyond Evil", False),  # a drama of its own, not about "Evil"
+        ("making a murderer", "Making a Murderer: Part 2", False),
+        (None, "Making The Witcher", False),
+    ],
+)
+def test_a_companion_piece_names_the_franchise_and_says_what_it_is(stem, title, companion):
+    assert is_companion(stem, title) is companion
+
+
+def test_a_companion_piece_pairs_with_no_sequel_in_the_franchise_measure():
+    pairs = franchise_pairs(["a", "b", "c", "d"],
+                            ["Thirteen Reasons", "Thirteen Reasons: Beyond the Reasons",
+                             "Thirteen Reasons 2", "Thirteen Reasons: The Reunion"],
+                            ["show", "show", "show", "show"])
+    assert pairs == [("a", "c"), ("b", "d")]
+
+
+def test_where_a_title_was_made_shapes_no_content_comp_nor_its_explanation():
+    # Two British dramas and a Korean one about the same story: with the place labels read, the
+    # British comp of a British title won on "British TV Shows" alone.
+    titles = [
+        ContentTitle("p0", "Crown Affairs", "show", "TV-MA", ["British TV Shows", "TV Dramas"],
+                     [("royalty", 1.0)]),
+        ContentTitle("p1", "Palace Games", "show", "TV-MA",
+                     ["International TV Shows", "Korean TV Shows", "TV Dramas"], [("royalty", 1.0)]),
+        ContentTitle("p2", "Estate Life", "show", "TV-MA",
+                     ["British TV Shows", "International TV Shows", "TV Dramas"],
+                     [("royalty", 1.0), ("spanish-language", 1.0)]),
+    ]
+    vectors = np.stack([_vector(1, 0.0), _vector(1, 0.1), _vector(1, 0.1)])
+    index = ContentIndex(titles, vectors, {"royalty": "subject", "spanish-language": "format"},
+                         ContentWeights(neighbours=0.0))
+    assert index.matrix[0] @ index.matrix[1] == pytest.approx(index.matrix[0] @ index.matrix[2])
+    why = index.explain(index.titles[0], index.position["p2"])
+    assert why["shared_genres"] == ["TV Dramas"]
+    assert "British" not in why["why"]
+    assert content_genres(["European", "drama", "International Movies"]) == ["drama"]
 
 
 def test_shared_people_raise_a_comp_and_are_explained():
