@@ -139,7 +139,7 @@ def _audience_comp(model, title_id: str, comp_id: str, score: float, rank: int) 
     content = model.content
     if content is not None and title_id in content.index.position and comp_id in content.index.position:
         own = content.index.titles[content.index.position[title_id]]
-        return content.comp_entry(own, content.index.position[comp_id], score, rank)
+        return content.comp_entry(own, content.index.position[comp_id], score, rank, place=True)
     own_genres = {genre.lower() for genre in model.titles[model.index["title"][title_id]].get("genres") or []}
     comp = model.titles[model.index["title"][comp_id]]
     return {"id": comp_id, "title": comp["title"], "kind": comp["kind"], "year": comp.get("year"),

@@ -342,14 +342,18 @@ class ContentIndex:
         i = self.position[title_id]
         return self.comps(self.matrix[i], self.titles[i], k, self_index=i, **filters)
 
-    def explain(self, title: ContentTitle, index: int) -> dict:
-        """Why a comp: the tags (by facet), genres and people both titles share, and a sentence."""
+    def explain(self, title: ContentTitle, index: int, *, place: bool = False) -> dict:
+        """Why a comp: the tags (by facet), genres and people both titles share, and a sentence;
+        with `place` (audience comps, which production place may shape) also the place labels."""
         comp = self.titles[index]
-        comp_tags = {name for name, _ in content_tags(comp.tags)}
-        shared_tags = [name for name, _ in content_tags(title.tags) if name in comp_tags]
-        comp_genres = {g.lower() for g in content_genres(comp.genres)}
-        shared_genres = _unique_case_insensitive([g for g in content_genres(title.genres)
-                                                  if g.lower() in comp_genres])
+        tags_of = (lambda tags: tags) if place else content_tags
+        genres_of = (lambda genres: genres) if place else content_genres
+        comp_tags = {name for name, _ in tags_of(comp.tags)}
+        shared_tags = [name for name, _ in tags_of(title.tags) if name in comp_tags]
+        comp_genres = {g.lower() for g in genres_of(comp.genres)}
+        shared_genres = _unique_case_insensitive(
+            [g for g in genres_of(title.genres) if g.lower() in comp_genres]
+        )
         shared_people = sorted(set(title.people) & set(comp.people))
         by_facet: dict[str, list[str]] = {}
         for name in shared_tags:

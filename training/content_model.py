@@ -71,11 +71,14 @@ class ContentModel:
         hits = self.index.comps(vector, described, k, kind=kind, self_index=self_index, scope=scope)
         return [self.comp_entry(described, index, score, rank) for rank, (index, score) in enumerate(hits, 1)]
 
-    def comp_entry(self, described: ContentTitle, index: int, score: float, rank: int) -> dict:
-        """One comp as the API and the write-back give it."""
+    def comp_entry(self, described: ContentTitle, index: int, score: float, rank: int, *,
+                   place: bool = False) -> dict:
+        """One comp as the API and the write-back give it (`place`: an audience comp, explained by
+        production place too)."""
         comp = self.index.titles[index]
         return {"id": comp.id, "title": comp.title, "kind": comp.kind, "year": comp.year,
-                "score": round(float(score), 6), "rank": rank, **self.index.explain(described, index)}
+                "score": round(float(score), 6), "rank": rank,
+                **self.index.explain(described, index, place=place)}
 
     def similar_to_title(self, title_id: str, k: int = 10, *, kind: str | None = None,
                          scope: str = "netflix") -> list[dict]:

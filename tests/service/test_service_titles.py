@@ -167,7 +167,7 @@ def test_similar_gives_stored_comps_with_explanations(client, conforms, trained)
         shared = genres["svc-kr1"] & genres[comp["id"]]
         assert {g.lower() for g in comp["shared_genres"]} == {g.lower() for g in shared}
         own = index.titles[index.position["svc-kr1"]]
-        assert comp["why"] == index.explain(own, index.position[comp["id"]])["why"]
+        assert comp["why"] == index.explain(own, index.position[comp["id"]], place=True)["why"]
     assert body["warnings"] == []
 
 

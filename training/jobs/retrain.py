@@ -28,13 +28,16 @@ CONTENT_COMPS_K = {"netflix": 30, "all": 10}
 
 def explained_audience_comps(content: ContentModel, title_ids: list[str],
                              comps: list[list[tuple[str, float]]]) -> list[list[dict]]:
-    """Audience comps with the same explanation as content comps (shared tags, genres, people)."""
+    """Audience comps with the same explanation as content comps (shared tags, genres, people),
+    production place included: it may shape audience comps."""
     index = content.index
     explained = []
     for title_id, title_comps in zip(title_ids, comps, strict=True):
         own = index.titles[index.position[title_id]]
-        explained.append([{"id": comp_id, "score": score, **index.explain(own, index.position[comp_id])}
-                          for comp_id, score in title_comps])
+        explained.append([
+            {"id": comp_id, "score": score, **index.explain(own, index.position[comp_id], place=True)}
+            for comp_id, score in title_comps
+        ])
     return explained
 
 
