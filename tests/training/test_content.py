@@ -186,6 +186,18 @@ def test_where_a_title_was_made_shapes_no_content_comp_nor_its_explanation():
     assert content_genres(["European", "drama", "International Movies"]) == ["drama"]
 
 
+def test_comps_are_scored_by_the_whole_content_vector():
+    # The index scores its summary block dense and the rest sparse: the same as the dense product.
+    index = _catalog()
+    anchor = index.position["t7"]  # nobody shares a person with it: no bonus in its scores
+    vector = index.matrix[anchor]
+    for scope in ("all", "netflix"):
+        comps = index.comps(vector, index.titles[anchor], k=6, self_index=anchor, scope=scope)
+        assert comps
+        for position, score in comps:
+            assert score == pytest.approx(float(index.matrix[position] @ vector), abs=1e-6)
+
+
 def test_shared_people_raise_a_comp_and_are_explained():
     index = _catalog()
     without = index.reweighted(ContentWeights(people=0.0, neighbours=0.0))
