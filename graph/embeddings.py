@@ -45,6 +45,9 @@ class TitleRow:
     directors: list[str]
     cast: list[str]
     services: list[str] = field(default_factory=list)
+    # Each catalog's own summary when both have one (`summary` is the longer): tagging reads the
+    # keywords of both ("sci-fi anthology" is only in Netflix's Black Mirror summary).
+    summaries: list[str] = field(default_factory=list)
 
 
 def _read_batches(

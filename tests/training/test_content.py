@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from graph.embeddings import TitleRow
 from graph.normalize import normalize_title
 from training.content import (
     ContentIndex,
@@ -17,6 +18,7 @@ from training.content import (
     format_row,
     why_sentence,
 )
+from training.content_fit import tagging_text
 from training.content_model import ContentModel
 from training.franchise import franchise_key, franchise_pairs, is_companion, names_franchise, work_key
 from training.tagging import (
@@ -459,3 +461,24 @@ def test_keyword_search_skipping_absent_first_words_finds_what_searching_every_p
     assert len(texts) > 1000
     assert all(assigner._keyword_columns(text) == every_pattern(text) for text in texts)
     assert sum(bool(every_pattern(text)) for text in texts) > 0.9 * len(texts)
+
+
+def test_tagging_reads_every_catalogs_summary_once():
+    def row(summary, summaries):
+        return TitleRow(id="s1", title="Black Mirror", kind="show", year=2011, summary=summary,
+                        rating="TV-MA", duration_minutes=None, tags=[], genres=[], countries=[],
+                        directors=[], cast=[], summaries=summaries)
+
+    netflix = "This sci-fi anthology series explores a twisted, high-tech near-future."
+    justwatch = "A contemporary British re-working of The Twilight Zone, and a much longer summary."
+    both = row(justwatch, [netflix, justwatch])
+    assert tagging_text(both) == f"{netflix} {justwatch}"
+    vocabulary = load_vocabulary()
+    anthology = vocabulary.names.index("anthology")
+    assigner = TagAssigner(vocabulary, np.zeros((len(vocabulary.tags), 4), dtype=np.float32))
+    keywords = [TitleText("Black Mirror", text, ["TV Dramas"], "TV-MA", "show")
+                for text in (justwatch, tagging_text(both))]
+    scores = assigner.scores(np.zeros((2, 4), dtype=np.float32), keywords)
+    assert scores[1, anthology] > scores[0, anthology]
+    assert tagging_text(row(netflix, [netflix, netflix])) == netflix
+    assert tagging_text(row(netflix, [])) == netflix
