@@ -116,13 +116,22 @@ def audience_class(rating: str | None, genres: Sequence[str]) -> str:
     return "general"
 
 
-def format_row(genres: Sequence[str]) -> list[float]:
-    """One of stand-up, documentary, unscripted, scripted (first that the genres give: a stand-up
-    special's "documentation" label and a docuseries' "Reality TV" label do not change what it is),
-    plus whether it is animated."""
+def primary_format(genres: Sequence[str]) -> str:
+    """Stand-up, documentary, unscripted or scripted: the first that the genres give (a stand-up
+    special's "documentation" label and a docuseries' "Reality TV" label do not change what it is)."""
     groups = genre_groups(genres)
-    primary = next(name for name in FORMATS[:-1] if name in groups)
-    return [float(name == primary) for name in FORMATS[:-1]] + [float("animation" in groups)]
+    return next(name for name in FORMATS[:-1] if name in groups)
+
+
+def known_format(genres: Sequence[str]) -> str:
+    """`primary_format`, or "" for a title without genres (its format is not known)."""
+    return primary_format(genres) if genres else ""
+
+
+def format_row(genres: Sequence[str]) -> list[float]:
+    """The `primary_format` one-hot, plus whether it is animated."""
+    primary = primary_format(genres)
+    return [float(name == primary) for name in FORMATS[:-1]] + [float("animation" in genre_groups(genres))]
 
 
 def content_genres(genres: Sequence[str]) -> list[str]:

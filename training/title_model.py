@@ -20,6 +20,7 @@ import torch
 from graph.normalize import normalize_name, normalize_title
 from graph.tags import clause_terms, summary_clauses
 from training.audience_model import AudiencePredictor
+from training.content import known_format
 from training.content_model import ContentModel
 from training.features import KINDS, TitleFeaturizer
 from training.model import HeteroSageEncoder
@@ -105,6 +106,7 @@ class TitleModel:
         self.title_ids: list[str] = keys["title"]
         self.title_embeddings = title_embeddings
         self.title_kinds = np.array([t["kind"] for t in titles])
+        self.title_formats = np.array([known_format(t.get("genres") or []) for t in titles])
         self.layer_states = layer_states
         self.vocabulary = vocabulary
         self.metrics = metrics
@@ -233,9 +235,11 @@ class TitleModel:
     # --- comps --------------------------------------------------------------------------------
     def nearest(
         self, embedding: np.ndarray, k: int = 10, kind: str | None = None, exclude_ids: Sequence[str] = (),
-        netflix_only: bool = False,
+        netflix_only: bool = False, genres: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
-        """The k titles with the highest cosine to `embedding`, best first, as (title id, cosine)."""
+        """The k titles with the highest cosine to `embedding`, best first, as (title id, cosine);
+        with `genres` (the asking title's), only titles of the same format (`known_format`: audience
+        comps of a drama are dramas, of a stand-up special stand-up specials)."""
         if kind is not None and kind not in KINDS:
             raise ValueError(f"kind: must be one of {KINDS} or None, got {kind!r}")
         if not isinstance(k, int) or k < 1:
@@ -247,6 +251,8 @@ class TitleModel:
             scores = np.where(self.title_kinds == kind, scores, -np.inf)
         if netflix_only and self.content is not None:
             scores = np.where(self.content.index.on_netflix, scores, -np.inf)
+        if genres:
+            scores = np.where(self.title_formats == known_format(genres), scores, -np.inf)
         for title_id in exclude_ids:
             position = self.index["title"].get(title_id)
             if position is not None:

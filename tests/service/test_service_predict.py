@@ -6,6 +6,7 @@ import pytest
 
 from graph.embeddings import current_version
 from training.bundle import load_bundle
+from training.new_title import new_title_from
 from training.vocabulary import FACETS, load_vocabulary
 
 pytestmark = pytest.mark.neo4j
@@ -71,6 +72,22 @@ def test_a_second_prediction_explains_its_comps_from_the_cache(model_app, model_
 def test_predict_filters_comps_by_type(model_client):
     body = model_client.post("/v1/predict?k=3&type=movie", json=KOREAN_CRIME).get_json()
     assert len(body["similar"]) == 3 and {comp["kind"] for comp in body["similar"]} == {"movie"}
+
+
+def test_audience_comps_of_a_new_title_keep_to_its_format(model_client, trained):
+    # The seed's reality shows are svc-ck*; the rest are dramas, crime and science fiction.
+    bake_off = {"title": "Bake Off Juniors", "type": "show", "genres": ["Reality TV"], "countries": ["GB"],
+                "summary": "Amateur bakers race the clock in a cake competition judged by pastry chefs."}
+    body = model_client.post("/v1/predict?k=8", json=bake_off).get_json()
+    comps = [comp["id"] for comp in body["similar_audience"]]
+    assert comps and all(comp.startswith("svc-ck") for comp in comps), comps
+    # Without the rule the same embedding's 8 nearest hold titles of other formats.
+    model = load_bundle(trained["bundle"])
+    embedding, _ = model.embed_new(new_title_from(bake_off, genres=["Reality TV"], rating=None))
+    unruled = [title_id for title_id, _ in model.nearest(embedding, k=8)]
+    assert any(not title_id.startswith("svc-ck") for title_id in unruled)
+    every = [title_id for title_id, _ in model.nearest(embedding, k=len(model.title_ids))]
+    assert comps == [title_id for title_id in every if title_id.startswith("svc-ck")][:8]
 
 
 def test_predict_writes_nothing_without_save(model_client, seeded_graph):

@@ -115,6 +115,15 @@ def test_nearest_filters_kind_and_excludes_ids(snapshot, tiny_config, tmp_path):
     assert model.nearest(query, k=1)[0] == (graph.title_ids[0], pytest.approx(1.0, abs=1e-5))
 
 
+def test_nearest_keeps_to_the_format_of_the_genres_given(snapshot, tiny_config, tmp_path):
+    # The tiny catalog is all scripted: a reality show's comps are none of them.
+    graph, result, folder = _train_and_save(snapshot, tiny_config, tmp_path)
+    model = load_bundle(folder)
+    query = result.title_embeddings[0]
+    assert model.nearest(query, k=5, genres=["Reality TV"]) == []
+    assert model.nearest(query, k=5, genres=["Horror Movies"]) == model.nearest(query, k=5)
+
+
 def test_excluded_titles_leave_no_trace_in_the_graph(snapshot):
     excluded = {"t0-00", "t0-01"}
     graph = build_graph(snapshot, exclude_title_ids=excluded)
