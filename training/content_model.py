@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from training.content import ContentIndex, ContentTitle
 from training.features import MiniLmEncoder
+from training.genre_equivalents import with_equivalents
 from training.layout import LAYOUT_FILE, Layout
 from training.tagging import KEYWORD_BONUS, TagAssigner, TitleText
 from training.vocabulary import VOCABULARY_PATH, load_vocabulary
@@ -50,9 +52,12 @@ class ContentModel:
         people: Sequence[str] = (),
         year: int | None = None,
     ) -> tuple[ContentTitle, np.ndarray]:
-        """A new title as the content index sees it: its tags and its content vector."""
+        """A new title as the content index sees it: its tags and its content vector. Both read its
+        genres with their equivalents in the other catalog's vocabulary, as a catalog title of both
+        catalogs carries them (training/genre_equivalents.py); its explanations name only its own."""
         summary_vector = self.encoder.transform([summary_text(title, summary)])
-        tags = self.assigner.assign(summary_vector, [TitleText(title, summary, genres, rating, kind)])[0]
+        read_genres = with_equivalents(genres, kind)
+        tags = self.assigner.assign(summary_vector, [TitleText(title, summary, read_genres, rating, kind)])[0]
         described = ContentTitle(
             id="",
             title=title,
@@ -63,7 +68,8 @@ class ContentModel:
             people=list(people),
             year=year,
         )
-        return described, self.index.embed([described], summary_vector)[0]
+        vector = self.index.embed([replace(described, genres=read_genres)], summary_vector)[0]
+        return described, vector
 
     def similar(self, described: ContentTitle, vector: np.ndarray, k: int = 10, *,
                 kind: str | None = None, scope: str = "netflix", self_index: int | None = None) -> list[dict]:

@@ -21,6 +21,7 @@ from training.content import (
 from training.content_fit import tagging_text
 from training.content_model import ContentModel
 from training.franchise import franchise_key, franchise_pairs, is_companion, names_franchise, work_key
+from training.genre_equivalents import with_equivalents
 from training.tagging import (
     KEYWORD_BONUS,
     RULED_OUT,
@@ -482,3 +483,49 @@ def test_tagging_reads_every_catalogs_summary_once():
     assert scores[1, anthology] > scores[0, anthology]
     assert tagging_text(row(netflix, [netflix, netflix])) == netflix
     assert tagging_text(row(netflix, [])) == netflix
+
+
+@pytest.mark.parametrize(
+    "genres, kind, expected",
+    [
+        (["Crime TV Shows"], "show", ["Crime TV Shows", "crime"]),
+        (["thriller", "Crime TV Shows"], "show", ["thriller", "Crime TV Shows", "TV Thrillers", "crime"]),
+        (["thriller"], "movie", ["thriller", "Thrillers"]),
+        (["crime"], "movie", ["crime"]),  # Netflix files no film as "Crime Movies"
+        (["Kids' TV"], "show", ["Kids' TV"]),  # an audience age is not a genre to translate
+        (["drama", "Dramas"], "movie", ["drama", "Dramas"]),
+    ],
+)
+def test_a_new_titles_genres_gain_the_other_catalogs_equivalents(genres, kind, expected):
+    assert with_equivalents(genres, kind) == expected
+
+
+class _SummaryEncoder:
+    """Every summary the same vector: the genres alone tell titles apart."""
+
+    def transform(self, texts):
+        vectors = np.zeros((len(texts), 8), dtype=np.float32)
+        vectors[:, 0] = 1.0
+        return vectors
+
+
+def test_a_new_title_with_one_vocabulary_meets_titles_of_both_as_the_catalog_does():
+    # "Big Cartel" carries both catalogs' labels, "Small Cartel" Netflix's alone. Sent with Netflix's
+    # label only, the pitch matched the one-label title best; read with the equivalents, it meets
+    # the title of both catalogs as a catalog title of both would.
+    titles = [
+        ContentTitle("b", "Big Cartel", "show", "TV-MA", ["Crime TV Shows", "crime"], [("drug cartel", 1.0)]),
+        ContentTitle("s", "Small Cartel", "show", "TV-MA", ["Crime TV Shows"], [("drug cartel", 1.0)]),
+    ]
+    index = ContentIndex(titles, np.stack([_vector(1.0), _vector(1.0)]), {"drug cartel": "subject"},
+                         ContentWeights(neighbours=0.0))
+    vocabulary = Vocabulary((TagDefinition("drug cartel", "subject", "Cartels.", ("cartel",), ()),), "v1")
+    assigner = TagAssigner(vocabulary, np.ones((1, 8), dtype=np.float32) / np.sqrt(8))
+    model = ContentModel(index, assigner, encoder=_SummaryEncoder())
+    described, vector = model.describe(title="Cartel Coast", kind="show", summary="A cartel story.",
+                                       genres=["Crime TV Shows"])
+    big, small = (float(index.matrix[index.position[i]] @ vector) for i in ("b", "s"))
+    assert big > small
+    assert big == pytest.approx(1.0, abs=1e-5)
+    assert described.genres == ["Crime TV Shows"]
+    assert model.similar(described, vector, 2)[0]["shared_genres"] == ["Crime TV Shows"]
