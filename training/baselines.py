@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from training.genre_equivalents import NETFLIX_TO_JUSTWATCH
 from training.labels import AudienceLabels
 from training.vectors import top_k_rows
 
@@ -48,36 +49,6 @@ CANONICAL_GENRES = (
     "war",
     "western",
 )
-NETFLIX_GENRES = {
-    "action & adventure": ("action",),
-    "tv action & adventure": ("action",),
-    "anime features": ("animation",),
-    "anime series": ("animation",),
-    "children & family movies": ("family",),
-    "kids' tv": ("family",),
-    "comedies": ("comedy",),
-    "tv comedies": ("comedy",),
-    "stand-up comedy": ("comedy",),
-    "stand-up comedy & talk shows": ("comedy",),
-    "crime tv shows": ("crime",),
-    "documentaries": ("documentation",),
-    "docuseries": ("documentation",),
-    "science & nature tv": ("documentation",),
-    "dramas": ("drama",),
-    "tv dramas": ("drama",),
-    "horror movies": ("horror",),
-    "tv horror": ("horror",),
-    "music & musicals": ("music",),
-    "reality tv": ("reality",),
-    "romantic movies": ("romance",),
-    "romantic tv shows": ("romance",),
-    "sci-fi & fantasy": ("scifi", "fantasy"),
-    "tv sci-fi & fantasy": ("scifi", "fantasy"),
-    "sports movies": ("sport",),
-    "thrillers": ("thriller",),
-    "tv thrillers": ("thriller",),
-    "tv mysteries": ("thriller",),
-}
 # Recent releases chart far more often than catalogue titles: year is scaled around this span.
 YEAR_SPAN = (2010, 2022)
 
@@ -87,7 +58,7 @@ def canonical_genres(genres: Sequence[str]) -> list[str]:
     found = []
     for genre in genres:
         name = genre.strip().lower()
-        found.extend((name,) if name in CANONICAL_GENRES else NETFLIX_GENRES.get(name, ()))
+        found.extend((name,) if name in CANONICAL_GENRES else NETFLIX_TO_JUSTWATCH.get(name, ()))
     return sorted(set(found))
 
 

@@ -9,42 +9,47 @@ titles that carry both vocabularies: for a DEA-and-cartel pitch, Narcos ranked 3
 equivalents makes the request look like a title of both catalogs. Measured on 250 catalog titles
 of both catalogs, each described as a new title from its summary and its Netflix labels only:
 overlap of the top 10 with the catalog's own comps of the title 0.457, with the equivalents added
-0.589 (all of the title's labels: 0.676).
+0.587 (all of the title's labels: 0.676).
 
-Labels that set a title's audience age or format keep their meaning: "Kids' TV" adds no label, so a
-children's title's rules do not change, and no equivalent turns a documentary into anything else.
+Labels that set a title's audience age or format keep their meaning: "Kids' TV" adds "family", and
+a children's title stays one (kids come first); no equivalent turns a documentary into anything else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-# Netflix label (lower case) -> JustWatch labels.
+# Netflix label (lower case) -> JustWatch labels; the audience head's features read titles in
+# JustWatch's vocabulary through it too (training/baselines.py).
 NETFLIX_TO_JUSTWATCH: dict[str, tuple[str, ...]] = {
-    "crime tv shows": ("crime",),
-    "dramas": ("drama",),
-    "tv dramas": ("drama",),
+    "action & adventure": ("action",),
+    "tv action & adventure": ("action",),
+    "anime features": ("animation",),
+    "anime series": ("animation",),
+    "children & family movies": ("family",),
+    "kids' tv": ("family",),
     "comedies": ("comedy",),
     "tv comedies": ("comedy",),
     "stand-up comedy": ("comedy",),
-    "thrillers": ("thriller",),
-    "tv thrillers": ("thriller",),
-    "horror movies": ("horror",),
-    "tv horror": ("horror",),
-    "sci-fi & fantasy": ("scifi", "fantasy"),
-    "tv sci-fi & fantasy": ("scifi", "fantasy"),
-    "action & adventure": ("action",),
-    "tv action & adventure": ("action",),
-    "romantic movies": ("romance",),
-    "romantic tv shows": ("romance",),
+    "stand-up comedy & talk shows": ("comedy",),
+    "crime tv shows": ("crime",),
     "documentaries": ("documentation",),
     "docuseries": ("documentation",),
+    "science & nature tv": ("documentation",),
+    "dramas": ("drama",),
+    "tv dramas": ("drama",),
+    "horror movies": ("horror",),
+    "tv horror": ("horror",),
     "music & musicals": ("music",),
-    "sports movies": ("sport",),
     "reality tv": ("reality",),
-    "children & family movies": ("family",),
-    "anime series": ("animation",),
-    "anime features": ("animation",),
+    "romantic movies": ("romance",),
+    "romantic tv shows": ("romance",),
+    "sci-fi & fantasy": ("scifi", "fantasy"),
+    "tv sci-fi & fantasy": ("scifi", "fantasy"),
+    "sports movies": ("sport",),
+    "thrillers": ("thriller",),
+    "tv thrillers": ("thriller",),
+    "tv mysteries": ("thriller",),
 }
 
 # JustWatch label -> Netflix label for a film, for a series (None: Netflix has none).

@@ -492,7 +492,7 @@ def test_tagging_reads_every_catalogs_summary_once():
         (["thriller", "Crime TV Shows"], "show", ["thriller", "Crime TV Shows", "TV Thrillers", "crime"]),
         (["thriller"], "movie", ["thriller", "Thrillers"]),
         (["crime"], "movie", ["crime"]),  # Netflix files no film as "Crime Movies"
-        (["Kids' TV"], "show", ["Kids' TV"]),  # an audience age is not a genre to translate
+        (["Kids' TV"], "show", ["Kids' TV", "family"]),  # still a children's title: kids come first
         (["drama", "Dramas"], "movie", ["drama", "Dramas"]),
     ],
 )
