@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from service.commands import gunicorn_command, stop_gunicorn  # noqa: E402
 from titlegraph.config import Settings, load_settings  # noqa: E402
 
 TARGETS = {"similar": {"min_ratio": 0.5, "p99_ms": 25.0}, "audience": {"min_ratio": 0.3},
@@ -81,8 +82,6 @@ def free_port() -> int:
 
 def start_gunicorn(settings: Settings, port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
     """gunicorn with service/gunicorn.conf.py on 127.0.0.1:port (extra environment in `env`)."""
-    from service.commands import gunicorn_command
-
     command = gunicorn_command(settings.with_overrides(api_host="127.0.0.1", api_port=port,
                                                        api_workers=workers))
     log = open(settings.reports_dir / "bench_api_gunicorn.log", "w")
@@ -226,8 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                                                      budget=args.max_requests, **options)
                     print(f"{name + suffix:18s} {results[name + suffix]}", flush=True)
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stop_gunicorn(process)
     trivial_rps = results["trivial"]["rps"] or 1e-9
     for result in results.values():
         result["ratio_to_trivial"] = round(result["rps"] / trivial_rps, 3)

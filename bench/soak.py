@@ -31,11 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PREDICT_BODY = {
-    "title": "The Last Lighthouse", "type": "show",
-    "summary": "A detective returns to her island home to solve a string of disappearances.",
-    "genres": ["Crime TV Shows", "thriller"], "countries": ["GB"], "year": 2022,
-}
+from bench.api import PREDICT_BODY, free_port, sample_ids, start_gunicorn, wait_ready  # noqa: E402
+from service.commands import stop_gunicorn  # noqa: E402
+from titlegraph.config import load_settings  # noqa: E402
 
 
 @dataclass
@@ -270,9 +268,6 @@ def write_report(figures: dict, path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Start gunicorn, soak it, print and write the figures."""
-    from bench.api import free_port, sample_ids, start_gunicorn, wait_ready
-    from titlegraph.config import load_settings
-
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60.0, help="measured seconds")
@@ -293,8 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = soak(base, process.pid, plan, seconds=args.seconds, rate=args.rate, warmup=args.warmup,
                        threads=args.threads)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_gunicorn(process)
     figures["rss_bound_mb"] = args.rss_bound_mb
     out = write_report(figures, settings.reports_dir / "soak.json")
     print(summary_line(figures) + f"; written to {out}")
