@@ -20,7 +20,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
-from training.content import ContentIndex, ContentTitle
+from training.content import ContentIndex, ContentTitle, content_genres, content_tags
 
 LAYOUT_FILE = "layout.json"
 # Mood joins subject, format and audience: no other tag stands out among comedies, thrillers or
@@ -175,9 +175,12 @@ def pick_names(scored: list[tuple[float, str]]) -> list[str]:
 
 def name_clusters(labels: np.ndarray, titles: Sequence[ContentTitle], tag_facets: dict[str, str]) -> list[
         MapCluster]:
-    """Each cluster named by its most characteristic tags, or genres where no tag stands out."""
-    tag_sets = [{name for name, _ in t.tags if tag_facets.get(name) in NAME_FACETS} for t in titles]
-    genre_sets = [set(t.genres) for t in titles]
+    """Each cluster named by its most characteristic tags, or genres where no tag stands out: those
+    the content vectors read (a production-place label such as "International TV Shows" names no
+    cluster of a map that does not read it)."""
+    tag_sets = [{name for name, _ in content_tags(t.tags) if tag_facets.get(name) in NAME_FACETS}
+                for t in titles]
+    genre_sets = [set(content_genres(t.genres)) for t in titles]
     tag_catalog = Counter(name for names in tag_sets for name in names)
     genre_catalog = Counter(name for names in genre_sets for name in names)
     count = len(titles)

@@ -15,7 +15,7 @@ GROUPS = [("heist", "subject", "Crime TV Shows"), ("baking", "subject", "Reality
 FACETS = {"heist": "subject", "baking": "subject", "stand-up": "format", "funny": "mood", "paris": "setting"}
 
 
-def _index(per_group: int = 10, tagged: bool = True, seed: int = 0) -> ContentIndex:
+def _index(per_group: int = 10, tagged: bool = True, seed: int = 0, place: bool = False) -> ContentIndex:
     """Three groups of titles whose summary vectors sit around three far-apart centres."""
     rng = np.random.default_rng(seed)
     titles, vectors = [], []
@@ -23,7 +23,8 @@ def _index(per_group: int = 10, tagged: bool = True, seed: int = 0) -> ContentIn
         for i in range(per_group):
             # "funny" on every title and "paris" on a few: common or off-facet tags never name a cluster.
             tags = [(tag, 1.0), ("funny", 0.5)] + ([("paris", 0.5)] if i % 3 == 0 else [])
-            titles.append(ContentTitle(f"g{group}-{i}", f"Title {group} {i}", "show", "TV-14", [genre],
+            genres = [genre] + (["International TV Shows"] if place and group == 0 else [])
+            titles.append(ContentTitle(f"g{group}-{i}", f"Title {group} {i}", "show", "TV-14", genres,
                                        tags if tagged else []))
             centre = np.zeros(16)
             centre[group] = 5.0
@@ -65,6 +66,12 @@ def test_without_tags_a_cluster_is_named_by_its_genres():
     layout = build_layout(_index(tagged=False), seed=0, clusters=3)
     assert sorted(c.name for c in layout.clusters) == sorted(genre for _, _, genre in GROUPS)
     assert all(c.tags == [] for c in layout.clusters)
+
+
+def test_a_production_place_label_names_no_cluster():
+    # The content vectors do not read where a title was made, so the map does not name it either.
+    layout = build_layout(_index(tagged=False, place=True), seed=0, clusters=3)
+    assert sorted(c.name for c in layout.clusters) == sorted(genre for _, _, genre in GROUPS)
 
 
 @pytest.mark.parametrize("titles", [1, 2, 3, 5, 8])
