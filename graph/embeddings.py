@@ -48,6 +48,7 @@ class TitleRow:
     # Each catalog's own summary when both have one (`summary` is the longer): tagging reads the
     # keywords of both ("sci-fi anthology" is only in Netflix's Black Mirror summary).
     summaries: list[str] = field(default_factory=list)
+    imdb_votes: float | None = None  # JustWatch's IMDb votes: how widely known (content comps' prominence)
 
 
 def _read_batches(

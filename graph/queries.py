@@ -540,7 +540,8 @@ EMBEDDING_TITLES_BATCH = _q("""
            [(p:Person)-[:DIRECTED]->(t) | p.key] AS directors,
            [(p:Person)-[:ACTED_IN]->(t) | p.key] AS cast,
            [(t)-[:AVAILABLE_ON]->(s:Service) | s.name] AS services,
-           [text IN [t.summary_netflix, t.summary_justwatch] WHERE text IS NOT NULL] AS summaries
+           [text IN [t.summary_netflix, t.summary_justwatch] WHERE text IS NOT NULL] AS summaries,
+           t.imdb_votes AS imdb_votes
     ORDER BY id
 """)
 

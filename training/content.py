@@ -11,13 +11,14 @@ dot product is the weighted sum of the block cosines:
 - kind: series or film,
 - format: stand-up, documentary, reality or scripted, and animated or not, from the genres
   (training.tagging.genre_groups), so a drama's comps are dramas before they are game shows.
-The best candidates by that score then gain a bonus for shared cast and crew (sequels and
-spin-offs share people), and a marketer's rules shape the list: no children's titles for an
+Every candidate's score then gains its prominence and loses its hubness (training/comp_prior.py),
+the best candidates gain a bonus for shared cast and crew (sequels and spin-offs share people),
+and a marketer's rules shape the list: no children's titles for an
 adult or teen title and no adult titles for a children's one (family content may sit beside
 either), at most two titles of one franchise and none of its companion pieces (a making-of or
 aftershow), one entry per work. Weights are chosen on the
-validation half of the franchise pairs (training/evaluate_comps.py; kind and format have fixed
-shares, see ContentWeights) and stored with the model.
+validation half of the franchise pairs and a validation judgment set (training/evaluate_comps.py;
+kind and format have fixed shares, see ContentWeights) and stored with the model.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from graph.catalog import NETFLIX
+from training.comp_prior import hubness, prominence
 from training.franchise import franchise_key, is_companion, names_franchise, work_key
 from training.tagging import genre_groups
 from training.vectors import top_k, unit_rows
@@ -78,6 +80,10 @@ class ContentWeights:
             parameter-free GraphSAGE layer; default 0.2: the franchise pairs ask for 0.5, but at
             0.5 shared cast outweighs the story in the lists, e.g. Squid Game's comps become
             SKY Castle and Chief of Staff, so the search stops at 0.2).
+        prominence: weight of a candidate's prominence, added to its score whatever the query
+            (training/comp_prior.py; default 0.2, chosen with `hub` on validation among the points
+            that do not narrow the lists: 0.3 scored higher but listed fewer distinct titles).
+        hub: weight of a candidate's hubness, taken off its score (default 0.5).
     """
 
     summary: float = 0.6
@@ -87,6 +93,8 @@ class ContentWeights:
     people: float = 0.05
     neighbours: float = 0.2
     format: float = 0.05
+    prominence: float = 0.2
+    hub: float = 0.5
 
 
 @dataclass
@@ -102,6 +110,7 @@ class ContentTitle:
     people: list[str] = field(default_factory=list)
     year: int | None = None
     services: list[str] = field(default_factory=list)
+    votes: float | None = None  # IMDb votes (JustWatch), for prominence
 
 
 def audience_class(rating: str | None, genres: Sequence[str]) -> str:
@@ -183,6 +192,7 @@ class ContentIndex:
         weights: ContentWeights | None = None,
         genre_idf: dict[str, float] | None = None,
         tag_idf: dict[str, float] | None = None,
+        hubs: np.ndarray | None = None,
     ) -> None:
         self.titles = list(titles)
         self.weights = weights or ContentWeights()
@@ -214,9 +224,23 @@ class ContentIndex:
         self._summary_width = self.summary_vectors.shape[1]
         self._netflix_parts = self._split(self.matrix[self.netflix_rows])
         self._all_parts = self._split(self.matrix)
+        self.prominence = prominence([t.votes for t in self.titles])
+        # Hubness reads the whole matrix (a few seconds for the wider catalog): only when weighed,
+        # and a loaded or reweighted index passes the one it has.
+        if hubs is None and self.weights.hub > 0:
+            hubs = hubness(self.matrix, self.netflix_rows)
+        self.hubs = hubs
+        self.prior = self.weights.prominence * self.prominence
+        if self.hubs is not None:
+            self.prior = self.prior - self.weights.hub * self.hubs
+        self.prior = self.prior.astype(np.float32)
 
     def reweighted(self, weights: ContentWeights) -> ContentIndex:
-        """The same catalog scored with other weights."""
+        """The same catalog scored with other weights (hubness kept when the vectors are the same)."""
+        def vector_weights(w: ContentWeights) -> ContentWeights:
+            return replace(w, prominence=0.0, hub=0.0)
+
+        same_vectors = vector_weights(weights) == vector_weights(self.weights)
         return ContentIndex(
             self.titles,
             self.summary_vectors,
@@ -224,6 +248,7 @@ class ContentIndex:
             weights,
             genre_idf=self.genre_idf,
             tag_idf=self.tag_idf,
+            hubs=self.hubs if same_vectors else None,
         )
 
     def vectors(self, titles: Sequence[ContentTitle], summary_vectors: np.ndarray) -> np.ndarray:
@@ -319,7 +344,7 @@ class ContentIndex:
 
     def _best(self, scores: np.ndarray, title: ContentTitle, k: int, *, self_index: int | None,
               kind: str | None = None, scope: str = "all") -> list[tuple[int, float]]:
-        scores = np.array(scores, dtype=np.float32, copy=True)
+        scores = np.array(scores, dtype=np.float32, copy=True) + self.prior
         if self_index is not None:
             scores[self_index] = -np.inf
         if scope == "netflix":
@@ -400,7 +425,10 @@ class ContentIndex:
     def save(self, folder: Path) -> None:
         """content.npz (summary vectors) and content.json (titles, weights, vocabularies)."""
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / "content.npz", summary_vectors=self.summary_vectors.astype(np.float32))
+        arrays = {"summary_vectors": self.summary_vectors.astype(np.float32)}
+        if self.hubs is not None:
+            arrays["hubs"] = self.hubs.astype(np.float32)
+        np.savez(folder / "content.npz", **arrays)
         (folder / "content.json").write_text(
             json.dumps(
                 {
@@ -419,15 +447,17 @@ class ContentIndex:
         stored = json.loads((folder / "content.json").read_text())
         with np.load(folder / "content.npz") as arrays:
             vectors = arrays["summary_vectors"].astype(np.float32)
+            hubs = arrays["hubs"].astype(np.float32) if "hubs" in arrays.files else None
         titles = [ContentTitle(**dict(t, tags=[tuple(pair) for pair in t["tags"]])) for t in stored["titles"]]
         return cls(
             titles,
             vectors,
             stored["tag_facets"],
-            # Bundles from before the format block scored without it.
-            ContentWeights(**{"format": 0.0} | stored["weights"]),
+            # Bundles from before the format block, prominence and hubness scored without them.
+            ContentWeights(**{"format": 0.0, "prominence": 0.0, "hub": 0.0} | stored["weights"]),
             genre_idf=stored["genre_idf"],
             tag_idf=stored["tag_idf"],
+            hubs=hubs,
         )
 
 

@@ -81,6 +81,7 @@ def build_content(
             people=sorted(set(t.cast) | set(t.directors)),
             year=t.year,
             services=list(t.services),
+            votes=getattr(t, "imdb_votes", None),
         )
         for t, title_tags in zip(titles, tags, strict=True)
     ]

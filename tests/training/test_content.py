@@ -106,8 +106,8 @@ def _catalog():
         ]
     )
     facets = {"drug cartel": "subject", "baking": "subject"}
-    # Without the graph step, so each rule and the people bonus are seen alone.
-    return ContentIndex(titles, vectors, facets, ContentWeights(neighbours=0.0))
+    # Without the graph step and the prior, so each rule and the people bonus are seen alone.
+    return ContentIndex(titles, vectors, facets, ContentWeights(neighbours=0.0, prominence=0.0, hub=0.0))
 
 
 def test_rules_keep_kids_titles_duplicates_and_a_third_franchise_entry_out():
@@ -203,7 +203,7 @@ def test_comps_are_scored_by_the_whole_content_vector():
 
 def test_shared_people_raise_a_comp_and_are_explained():
     index = _catalog()
-    without = index.reweighted(ContentWeights(people=0.0, neighbours=0.0))
+    without = index.reweighted(ContentWeights(people=0.0, neighbours=0.0, prominence=0.0, hub=0.0))
     rank_with = [index.ids[j] for j, _ in index.comps_of("t0", k=6)].index("t6")
     rank_without = [without.ids[j] for j, _ in without.comps_of("t0", k=6)].index("t6")
     assert rank_with < rank_without

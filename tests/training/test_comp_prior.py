@@ -1,0 +1,78 @@
+"""Prominence and hubness: the per-candidate terms of content comps (training/comp_prior.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training.comp_prior import hubness, prominence
+from training.content import ContentIndex, ContentTitle, ContentWeights
+from training.evaluate_comps import JUDGMENTS_PATH, VALIDATION_JUDGMENTS_PATH, load_judgments
+
+
+def test_prominence_is_log_votes_scaled_and_unknown_is_the_median():
+    scores = prominence([999.0, None, 9.0, 0.0, 99.0])
+    assert scores[0] == pytest.approx(1.0)
+    assert scores[2] == pytest.approx(np.log(10) / np.log(1000))
+    assert scores[4] == pytest.approx(np.log(100) / np.log(1000))
+    # No votes, or zero, is not known to be obscure: the median of the known titles.
+    assert scores[1] == scores[3] == pytest.approx(np.log(100) / np.log(1000))
+    assert prominence([None, None]).tolist() == [0.0, 0.0]
+
+
+def test_hubness_is_the_mean_of_a_titles_best_scores_without_itself():
+    rows = np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0]], dtype=np.float32)
+    hubs = hubness(rows, np.arange(4), k=2)
+    # Row 1 sits between its neighbours (0.96 to row 2, 0.8 to row 0); row 0 at an end (0.8, 0.6).
+    assert hubs[1] == pytest.approx((0.96 + 0.8) / 2, abs=1e-6)
+    assert hubs[0] == pytest.approx((0.8 + 0.6) / 2, abs=1e-6)
+    assert hubs[1] > hubs[0]
+    # Candidates may be a subset: a row outside it still gets its best scores among them.
+    assert hubness(rows, np.array([0, 3]), k=1)[1] == pytest.approx(0.8, abs=1e-6)
+
+
+def _index(weights: ContentWeights, votes=(None, 1000.0, 10.0, None)) -> ContentIndex:
+    titles = [
+        ContentTitle(f"t{i}", name, "show", "TV-MA", ["TV Dramas"], [], votes=v)
+        for i, (name, v) in enumerate(zip(["Anchor", "Known Drama", "Obscure Drama", "Far Show"], votes,
+                                          strict=True))
+    ]
+    vectors = np.array([[1.0, 0.0, 0.0], [0.90, 0.44, 0.0], [0.92, 0.39, 0.0], [0.0, 0.0, 1.0]],
+                       dtype=np.float32)
+    return ContentIndex(titles, vectors, {}, weights)
+
+
+def test_prominence_puts_a_known_title_before_an_obscure_one_just_as_close():
+    plain = _index(ContentWeights(neighbours=0.0, prominence=0.0, hub=0.0))
+    assert [plain.ids[j] for j, _ in plain.comps_of("t0", k=2)] == ["t2", "t1"]
+    known = plain.reweighted(ContentWeights(neighbours=0.0, prominence=0.2, hub=0.0))
+    assert [known.ids[j] for j, _ in known.comps_of("t0", k=2)] == ["t1", "t2"]
+
+
+def test_the_hub_penalty_lowers_a_title_close_to_everything(tmp_path):
+    names = ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
+    titles = [ContentTitle(f"t{i}", name, "movie", "R", ["Dramas"], []) for i, name in enumerate(names)]
+    # t4 sits in the middle of the others: the best second comp of t0 without the penalty.
+    vectors = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0, 1], [0.6, 0.6, 0.6]], dtype=np.float32)
+    plain = ContentIndex(titles, vectors, {}, ContentWeights(neighbours=0.0, prominence=0.0, hub=0.0))
+    assert plain.hubs is None and not plain.prior.any()
+    assert [plain.ids[j] for j, _ in plain.comps_of("t0", k=2)] == ["t1", "t4"]
+    penalised = plain.reweighted(ContentWeights(neighbours=0.0, prominence=0.0, hub=2.0))
+    assert int(np.argmax(penalised.hubs)) == 4
+    assert [penalised.ids[j] for j, _ in penalised.comps_of("t0", k=4)] == ["t1", "t3", "t2", "t4"]
+    # The bundle keeps the hubness: a loaded index ranks the same without recomputing it.
+    penalised.save(tmp_path)
+    loaded = ContentIndex.load(tmp_path)
+    assert np.allclose(loaded.hubs, penalised.hubs)
+    assert [j for j, _ in loaded.comps_of("t0", k=4)] == [j for j, _ in penalised.comps_of("t0", k=4)]
+
+
+def test_the_validation_judgments_are_other_anchors_judged_like_the_test_set():
+    # Weights are chosen on the validation set; an anchor in both would leak the test into them.
+    validation = load_judgments(VALIDATION_JUDGMENTS_PATH)
+    test = load_judgments(JUDGMENTS_PATH)
+    assert not set(validation) & set(test)
+    assert len(validation) >= 25
+    for judged in validation.values():
+        assert len(judged["good"]) >= 5 and len(judged["wrong"]) >= 2
+        assert not judged["good"] & judged["wrong"]
