@@ -42,6 +42,7 @@ from training.vectors import top_k, unit_rows
 KIDS_RATINGS = frozenset({"TV-Y", "TV-Y7", "TV-Y7-FV"})
 FAMILY_RATINGS = frozenset({"TV-G", "G"})
 ADULT_RATINGS = frozenset({"TV-MA", "R", "NC-17"})
+TEEN_RATINGS = frozenset({"TV-14", "PG-13"})
 KIDS_GENRES = frozenset({"kids' tv"})
 FAMILY_GENRES = frozenset({"children & family movies", "family"})
 FRANCHISE_CAP = 2
@@ -114,7 +115,7 @@ class ContentTitle:
 
 
 def audience_class(rating: str | None, genres: Sequence[str]) -> str:
-    """'kids', 'family', 'adult' or 'general', from the rating first, then the genres."""
+    """'kids', 'family', 'adult', 'teen' or 'general', from the rating first, then the genres."""
     lowered = {genre.lower() for genre in genres}
     if rating in KIDS_RATINGS or lowered & KIDS_GENRES:
         return "kids"
@@ -122,6 +123,8 @@ def audience_class(rating: str | None, genres: Sequence[str]) -> str:
         return "family"
     if rating in ADULT_RATINGS:
         return "adult"
+    if rating in TEEN_RATINGS:
+        return "teen"
     return "general"
 
 
@@ -154,9 +157,11 @@ def content_tags(tags: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
 
 
 def audiences_mix(first: str, second: str) -> bool:
-    """False for children's titles beside adult or teen ones (family content mixes with both)."""
+    """False for children's titles beside adult or teen ones (family content mixes with both). A
+    children's show's comps stop at TV-PG and PG: before, a quarter of their lists held a TV-14
+    or PG-13 title (Zero Chill beside The Umbrella Academy, Dive Club beside Atypical)."""
     if first == "kids":
-        return second != "adult"
+        return second not in ("adult", "teen")
     if second == "kids":
         return first in ("kids", "family")
     return True

@@ -14,6 +14,8 @@ from training.content import (
     ContentIndex,
     ContentTitle,
     ContentWeights,
+    audience_class,
+    audiences_mix,
     content_genres,
     format_row,
     why_sentence,
@@ -117,6 +119,22 @@ def test_rules_keep_kids_titles_duplicates_and_a_third_franchise_entry_out():
     assert "t5" not in comps, "the same work listed twice"
     assert sum(c in comps for c in ("t2", "t3", "t4")) == 2, "at most two titles of one franchise"
     assert comps[:2] == ["t6", "t2"] or comps[0] in ("t2", "t6")
+
+
+@pytest.mark.parametrize(("rating", "listed"), [("TV-PG", True), ("TV-G", True), ("TV-14", False),
+                                                 ("PG-13", False), ("TV-MA", False)])
+def test_a_childrens_show_lists_no_teen_or_adult_title(rating, listed):
+    # Zero Chill (TV-Y7) listed The Umbrella Academy (TV-14): no comp a children's marketer can use.
+    titles = [
+        ContentTitle("k", "Ice Kids", "show", "TV-Y7", ["Kids' TV"], [("sports", 1.0)]),
+        ContentTitle("o", "Other Show", "show", rating, ["TV Dramas"], [("sports", 1.0)]),
+    ]
+    vectors = np.stack([_vector(1, 0.1), _vector(1, 0.12)])
+    index = ContentIndex(titles, vectors, {"sports": "subject"},
+                         ContentWeights(neighbours=0.0, prominence=0.0, hub=0.0))
+    assert bool(index.comps_of("k", k=5)) is listed
+    assert audience_class("TV-14", ["TV Dramas"]) == "teen"
+    assert audiences_mix("teen", "teen") and audiences_mix("adult", "teen")
 
 
 def test_companion_pieces_are_not_comps_and_spin_offs_are():
