@@ -349,7 +349,8 @@ class ContentIndex:
 
     def _best(self, scores: np.ndarray, title: ContentTitle, k: int, *, self_index: int | None,
               kind: str | None = None, scope: str = "all") -> list[tuple[int, float]]:
-        scores = np.array(scores, dtype=np.float32, copy=True) + self.prior
+        # A new array (the caller's scores are not written to), the prior added in the one pass.
+        scores = np.asarray(scores, dtype=np.float32) + self.prior
         if self_index is not None:
             scores[self_index] = -np.inf
         if scope == "netflix":

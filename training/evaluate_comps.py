@@ -184,31 +184,36 @@ def list_coverage(index: ContentIndex, scorer: Scorer, anchors: Sequence[int]) -
     return len({j for anchor in anchors for j in top_ids(index, scorer, anchor)})
 
 
+PROMINENCE_GRID = (0.0, 0.1, 0.15, 0.2, 0.3, 0.5)
+HUB_GRID = (0.0, 0.25, 0.5)
+
+
 def choose_prior(
     index: ContentIndex, signals: Signals, validation, judged: dict, echo=print, anchors: int = 800
-) -> tuple[ContentWeights, list]:
+) -> tuple[ContentWeights, dict]:
     """The prominence and hubness weights (training/comp_prior.py) on top of the index's weights,
     chosen on validation the same way, among the points whose lists cover at least as many
     distinct titles as without them (over `anchors` random Netflix titles): the prior may reorder
     lists, not narrow them. Past 0.2 prominence the famous fill every list: Inception sat in 107
-    of 1,000 lists at 0.5, and Delhi Crime's list held The Dark Knight Rises."""
+    of 1,000 lists at 0.5, and Delhi Crime's list held The Dark Knight Rises. Returns the weights
+    and the validation summary the report prints."""
     sample = np.random.default_rng(0).choice(index.netflix_rows, min(anchors, len(index.netflix_rows)),
                                              replace=False)
+    # Hubness depends on the vectors only: computed once here, every grid point reweights from it.
+    index = index.reweighted(replace(index.weights, hub=max(HUB_GRID)))
     tried = []
-    for prominence, hub in itertools.product((0.0, 0.1, 0.15, 0.2, 0.3, 0.5), (0.0, 0.25, 0.5)):
-        weights = replace(index.weights, prominence=prominence, hub=hub)
-        candidate = index.reweighted(weights)
+    for prominence, hub in itertools.product(PROMINENCE_GRID, HUB_GRID):
+        candidate = index.reweighted(replace(index.weights, prominence=prominence, hub=hub))
         scorer = content_scorer(candidate, signals)
-        tried.append((validation_score(candidate, scorer, validation, judged), weights,
+        tried.append((validation_score(candidate, scorer, validation, judged), candidate.weights,
                       list_coverage(candidate, scorer, sample)))
-        index = candidate if hub > 0 else index  # keeps the computed hubness for the next points
-    floor = next(coverage for _, w, coverage in tried if w.prominence == 0 and w.hub == 0)
-    allowed = sorted((entry for entry in tried if entry[2] >= floor), key=lambda entry: -entry[0][0])
-    without = next(score for score, w, _ in tried if w.prominence == 0 and w.hub == 0)
-    best = allowed[0][1]
-    echo(f"comps: prior {_rounded(allowed[0][0])} at prominence {best.prominence}, hub {best.hub} "
-         f"(lists cover {allowed[0][2]} titles, {floor} without); without it {_rounded(without)}")
-    return best, allowed
+    without = next(entry for entry in tried if entry[1].prominence == 0 and entry[1].hub == 0)
+    score, best, coverage = max((entry for entry in tried if entry[2] >= without[2]),
+                                key=lambda entry: entry[0][0])
+    echo(f"comps: prior {_rounded(score)} at prominence {best.prominence}, hub {best.hub} "
+         f"(lists cover {coverage} titles, {without[2]} without); without it {_rounded(without[0])}")
+    return best, {"chosen": score, "without prior": without[0], "coverage": coverage,
+                  "coverage without prior": without[2]}
 
 
 def _rounded(values: tuple[float, ...]) -> tuple[float, ...]:
@@ -237,7 +242,8 @@ def run_comps_evaluation(
     sample = validation[:: max(1, len(validation) // validation_limit)]
     validation_judged = load_judgments(VALIDATION_JUDGMENTS_PATH)
     weights, _ = choose_weights(index, signals, sample, validation_judged, echo)
-    weights, prior_grid = choose_prior(index.reweighted(weights), signals, sample, validation_judged, echo)
+    weights, validation_summary = choose_prior(index.reweighted(weights), signals, sample, validation_judged,
+                                               echo)
     chosen = index.reweighted(weights)
     hybrid = choose_hybrid(index, signals, sample)
     methods = _methods(chosen, signals, hybrid)
@@ -255,7 +261,7 @@ def run_comps_evaluation(
         "hybrid": hybrid,
         "validation_pairs": len(sample),
         "validation_anchors": len(validation_judged),
-        "validation": _validation_summary(prior_grid),
+        "validation": validation_summary,
         "test_pairs": len(test),
         "methods": results,
         "side_by_side": side,
@@ -292,13 +298,6 @@ def _methods(chosen: ContentIndex, signals: Signals, hybrid: tuple[float, float,
             signals.audience @ signals.audience[a]
         )
     return methods
-
-
-def _validation_summary(prior_grid: list) -> dict:
-    """The chosen prior point's validation scores and list coverage, and those without a prior."""
-    without = next(entry for entry in prior_grid if entry[1].prominence == 0 and entry[1].hub == 0)
-    return {"chosen": prior_grid[0][0], "without prior": without[0],
-            "coverage": prior_grid[0][2], "coverage without prior": without[2]}
 
 
 def side_by_side(index: ContentIndex, methods: dict[str, Scorer], judged: dict, titles: int = 20) -> list:
