@@ -9,6 +9,7 @@ import shutil
 import neo4j
 import pytest
 
+from graph.embeddings import iter_title_batches
 from graph.ingest import DATA_FILES, OTHER_SERVICES_DIR, ingest
 from graph.maintenance import graph_counts
 from graph.normalize import normalize_name, normalize_title
@@ -199,3 +200,14 @@ def test_missing_data_folder_names_the_files(clean_graph, tmp_path, settings):
     shutil.copy(__file__, tmp_path / "unrelated.py")
     with pytest.raises(FileNotFoundError, match="TITLEGRAPH_DATA"):
         ingest(clean_graph, tmp_path, tmp_path / "reports", progress=False, echo=lambda _: None)
+
+
+def test_the_training_read_carries_each_titles_imdb_votes(full_graph, driver, data_dir):
+    # Content comps weigh a candidate's prominence by these votes (training/comp_prior.py); a read
+    # without them would leave every title at the same prominence, silently.
+    votes = {row["title"]: float(row["imdb_votes"]) for row in _rows(data_dir / "titles.csv")
+             if row["imdb_votes"]}
+    rows = {row.title: row for batch in iter_title_batches(driver) for row in batch}
+    assert rows["Stranger Things"].imdb_votes == votes["Stranger Things"]
+    read = [row.imdb_votes for row in rows.values() if row.imdb_votes is not None]
+    assert len(read) > 4000
