@@ -75,8 +75,9 @@ def iter_title_batches(
 
 
 def read_vocabularies(driver: neo4j.Driver, database: str | None = None) -> dict:
-    """Tag names with title counts, genre names and country codes present in the graph."""
-    tags, _, _ = driver.execute_query(queries.EMBEDDING_TAGS, database_=database, routing_="r")
+    """Summary terms (the embedding graph's `tag` nodes) with title counts, genre names and country
+    codes present in the graph."""
+    tags, _, _ = driver.execute_query(queries.EMBEDDING_TERMS, database_=database, routing_="r")
     genres, _, _ = driver.execute_query(queries.EMBEDDING_GENRES, database_=database, routing_="r")
     countries, _, _ = driver.execute_query(queries.EMBEDDING_COUNTRIES, database_=database, routing_="r")
     return {

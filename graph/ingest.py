@@ -32,7 +32,7 @@ from graph.catalog import (
     merge_other_services,
 )
 from graph.country_stats import refresh_country_stats
-from graph.maintenance import graph_counts
+from graph.maintenance import graph_counts, link_saved_title_terms, retire_summary_word_tags
 from graph.normalize import CountryResolver, normalize_name, normalize_title
 from graph.schema import apply_schema
 from graph.sources import (
@@ -69,7 +69,7 @@ class SourceData:
     chart_rows: list[ChartRow]
     global_rows: list[GlobalChartRow]
     match_report: MatchReport
-    tags: dict[str, list[str]]
+    terms: dict[str, list[str]]  # summary terms per title id (graph/tags.py)
     bad_rows: list[BadRow]
     country_names: dict[str, str]
 
@@ -144,17 +144,17 @@ def read_sources(data_dir: Path) -> SourceData:
     titles = merge_other_services(add_chart_aliases(catalog, report), others)
     titles += chart_only_titles(report)
     summaries = {tid: text for tid, text in title_summaries(titles).items() if text}
-    # The Netflix files' titles keep the tags of their own corpus (the other catalogs would shift
+    # The Netflix files' titles keep the terms of their own corpus (the other catalogs would shift
     # every term's document frequency, and so the audience model's inputs); the other services'
     # titles take theirs from the whole corpus.
-    tags = extract_tags(summaries)
+    terms = extract_tags(summaries)
     others = {title.id: title.summary for title in titles if not title.netflix_id and not title.justwatch_id
               and not title.chart_only and title.summary}
-    tags |= {tid: terms for tid, terms in extract_tags(summaries | others).items() if tid in others}
+    terms |= {tid: found for tid, found in extract_tags(summaries | others).items() if tid in others}
     country_names = {row.country_iso2: row.country_name for row in chart_rows}
     return SourceData(
         titles=titles, chart_rows=chart_rows, global_rows=global_rows, match_report=report,
-        tags=tags, bad_rows=bad_netflix + bad_justwatch + bad_charts + bad_global + bad_others,
+        terms=terms, bad_rows=bad_netflix + bad_justwatch + bad_charts + bad_global + bad_others,
         country_names=country_names,
     )
 
@@ -206,7 +206,7 @@ def global_history(rows: Iterable[GlobalChartRow], report: MatchReport) -> dict[
     return history
 
 
-def _title_props(title: Title, tags: list[str], first_week, global_props: dict) -> dict:
+def _title_props(title: Title, terms: list[str], first_week, global_props: dict) -> dict:
     names = [title.title] + [alias for alias in title.aliases if alias != title.title]
     props = {
         "title": title.title, "aliases": names, "search_text": " | ".join(names),
@@ -218,7 +218,7 @@ def _title_props(title: Title, tags: list[str], first_week, global_props: dict) 
         "imdb_votes": title.imdb_votes, "tmdb_popularity": title.tmdb_popularity,
         "tmdb_score": title.tmdb_score, "netflix_id": title.netflix_id,
         "justwatch_id": title.justwatch_id, "chart_only": title.chart_only,
-        "first_chart_week": first_week, "tags": tags, "services": list(title.services),
+        "first_chart_week": first_week, "terms": terms, "services": list(title.services),
         "on_netflix": NETFLIX in title.services,
     }
     props.update(global_props)
@@ -241,9 +241,9 @@ def build_rows(source: SourceData, resolver: CountryResolver) -> dict[str, list[
     people: dict[str, dict] = {}
     rows: dict[str, list[dict]] = defaultdict(list)
     for title in source.titles:
-        title_tags = source.tags.get(title.id, [])
+        terms = source.terms.get(title.id, [])
         rows["MERGE_TITLES"].append({"id": title.id, "props": _title_props(
-            title, title_tags, first_week.get(title.id), globals_.get(title.id, {}))})
+            title, terms, first_week.get(title.id), globals_.get(title.id, {}))})
         for genre in title.genres:
             # Netflix labels are capitalised ("Dramas"), JustWatch's are lower case ("drama").
             genres.setdefault(genre, "justwatch" if genre.islower() else "netflix")
@@ -253,8 +253,8 @@ def build_rows(source: SourceData, resolver: CountryResolver) -> dict[str, list[
         for iso2 in title.countries:
             countries.setdefault(iso2, resolver.name(iso2))
             rows["MERGE_PRODUCED_IN"].append({"title_id": title.id, "iso2": iso2})
-        for rank, tag in enumerate(title_tags):
-            rows["MERGE_HAS_TAG"].append({"title_id": title.id, "tag": tag, "weight": 1.0 / (1 + rank)})
+        for rank, term in enumerate(terms):
+            rows["MERGE_HAS_TERM"].append({"title_id": title.id, "term": term, "weight": 1.0 / (1 + rank)})
         for query, names in (("MERGE_DIRECTED", title.directors), ("MERGE_ACTED_IN", title.cast)):
             seen: set[str] = set()
             for order, name in enumerate(names):
@@ -268,15 +268,15 @@ def build_rows(source: SourceData, resolver: CountryResolver) -> dict[str, list[
                 if query == "MERGE_ACTED_IN":
                     row["order"] = order
                 rows[query].append(row)
-    tag_counts: dict[str, int] = defaultdict(int)
-    for title_tags in source.tags.values():
-        for tag in title_tags:
-            tag_counts[tag] += 1
+    term_counts: dict[str, int] = defaultdict(int)
+    for title_terms in source.terms.values():
+        for term in title_terms:
+            term_counts[term] += 1
     services = sorted({service for title in source.titles for service in title.services})
     rows["MERGE_SERVICES"] = [{"name": name} for name in services]
     rows["MERGE_COUNTRIES"] = [{"iso2": iso2, "name": name} for iso2, name in sorted(countries.items())]
     rows["MERGE_GENRES"] = [{"name": n, "vocabulary": v} for n, v in sorted(genres.items())]
-    rows["MERGE_TAGS"] = [{"name": t, "title_count": c} for t, c in sorted(tag_counts.items())]
+    rows["MERGE_TERMS"] = [{"name": t, "title_count": c} for t, c in sorted(term_counts.items())]
     rows["MERGE_PEOPLE"] = [people[key] for key in sorted(people)]
     rows["MERGE_CHARTED_IN"] = [
         {"title_id": title_id, "iso2": iso2, **entry}
@@ -287,8 +287,8 @@ def build_rows(source: SourceData, resolver: CountryResolver) -> dict[str, list[
 
 # Nodes first, then relationships (which MATCH their end nodes).
 WRITE_ORDER = [
-    "MERGE_SERVICES", "MERGE_COUNTRIES", "MERGE_GENRES", "MERGE_TAGS", "MERGE_TITLES", "MERGE_PEOPLE",
-    "MERGE_AVAILABLE_ON", "MERGE_HAS_TAG", "MERGE_IN_GENRE", "MERGE_PRODUCED_IN", "MERGE_DIRECTED",
+    "MERGE_SERVICES", "MERGE_COUNTRIES", "MERGE_GENRES", "MERGE_TERMS", "MERGE_TITLES", "MERGE_PEOPLE",
+    "MERGE_AVAILABLE_ON", "MERGE_HAS_TERM", "MERGE_IN_GENRE", "MERGE_PRODUCED_IN", "MERGE_DIRECTED",
     "MERGE_ACTED_IN", "MERGE_CHARTED_IN",
 ]
 
@@ -347,8 +347,12 @@ def ingest(driver: neo4j.Driver, data_dir: Path, reports_dir: Path, *, database:
          f"({match['ambiguous']:,} of them ambiguous), {match['unmatched']:,} unmatched kept as "
          f"chart-only titles")
     apply_schema(driver, database)
+    retired = retire_summary_word_tags(driver, database)
+    if retired:
+        echo(f"retired {retired:,} summary-word Tag nodes of an older graph (written again as Term nodes)")
     rows = build_rows(source, CountryResolver())
     written = write_rows(driver, rows, database=database, batch_size=batch_size, progress=progress)
+    link_saved_title_terms(driver, database)
     # Market weights and genre affinity come from the charts just written (tags: after train).
     refresh_country_stats(driver, min_support=affinity_min_support, database=database, echo=echo)
     nodes, relationships = graph_counts(driver, database)

@@ -22,6 +22,23 @@ def clear_graph(driver: neo4j.Driver, database: str | None = None, batch_size: i
     return deleted
 
 
+def retire_summary_word_tags(driver: neo4j.Driver, database: str | None = None,
+                             batch_size: int = 10_000) -> int:
+    """Move a graph ingested before the Term label to the present form (queries.py
+    RETIRE_SUMMARY_WORD_TAGS); return the Tag nodes deleted (0 on a present-day graph)."""
+    deleted = 0
+    with driver.session(database=database) as session:
+        for statement in queries.RETIRE_SUMMARY_WORD_TAGS:
+            deleted += session.run(statement, batch_size=batch_size).consume().counters.nodes_deleted
+    return deleted
+
+
+def link_saved_title_terms(driver: neo4j.Driver, database: str | None = None) -> int:
+    """HAS_TERM edges of API-saved titles that have none (saved before the Term label)."""
+    records, _, _ = driver.execute_query(queries.LINK_SAVED_TITLE_TERMS, database_=database)
+    return records[0]["linked"]
+
+
 def graph_counts(driver: neo4j.Driver, database: str | None = None) -> tuple[dict[str, int], dict[str, int]]:
     """Node counts per label and relationship counts per type."""
     nodes, _, _ = driver.execute_query(queries.COUNT_NODES, database_=database, routing_="r")

@@ -15,6 +15,7 @@ def _q(text: str) -> str:
 SCHEMA = [
     _q("CREATE CONSTRAINT title_id IF NOT EXISTS FOR (t:Title) REQUIRE t.id IS UNIQUE"),
     _q("CREATE CONSTRAINT tag_name IF NOT EXISTS FOR (t:Tag) REQUIRE t.name IS UNIQUE"),
+    _q("CREATE CONSTRAINT term_name IF NOT EXISTS FOR (t:Term) REQUIRE t.name IS UNIQUE"),
     _q("CREATE CONSTRAINT genre_name IF NOT EXISTS FOR (g:Genre) REQUIRE g.name IS UNIQUE"),
     _q("CREATE CONSTRAINT country_iso2 IF NOT EXISTS FOR (c:Country) REQUIRE c.iso2 IS UNIQUE"),
     _q("CREATE CONSTRAINT person_key IF NOT EXISTS FOR (p:Person) REQUIRE p.key IS UNIQUE"),
@@ -54,10 +55,13 @@ MERGE_GENRES = _q("""
     SET g.vocabulary = row.vocabulary, g.name_lower = toLower(row.name)
 """)
 
-MERGE_TAGS = _q("""
+# Summary terms (graph/tags.py: the distinctive words and phrases of each summary) are `Term`
+# nodes, the graph embedding's input; `Tag` is kept for the curated vocabulary (MERGE_VOCABULARY_TAGS),
+# so a Browser user who asks for tags gets facets and definitions, not "powerful drug".
+MERGE_TERMS = _q("""
     UNWIND $rows AS row
-    MERGE (t:Tag {name: row.name})
-    SET t.title_count = row.title_count
+    MERGE (x:Term {name: row.name})
+    SET x.title_count = row.title_count
 """)
 
 MERGE_TITLES = _q("""
@@ -72,10 +76,10 @@ MERGE_PEOPLE = _q("""
     SET p.name = row.name, p.justwatch_id = row.justwatch_id
 """)
 
-MERGE_HAS_TAG = _q("""
+MERGE_HAS_TERM = _q("""
     UNWIND $rows AS row
-    MATCH (t:Title {id: row.title_id}), (tag:Tag {name: row.tag})
-    MERGE (t)-[r:HAS_TAG]->(tag)
+    MATCH (t:Title {id: row.title_id}), (x:Term {name: row.term})
+    MERGE (t)-[r:HAS_TERM]->(x)
     SET r.weight = row.weight
 """)
 
@@ -127,6 +131,38 @@ DELETE_NODES_IN_TRANSACTIONS = _q("""
     CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $batch_size ROWS
 """)
 
+# Graphs ingested before summary terms had their own label held them as Tag nodes without a
+# facet (HAS_TAG edges, the title's `tags` property). A plain ingest writes them again as Term
+# nodes; these retire the old form first, so Tag holds the vocabulary alone.
+RETIRE_SUMMARY_WORD_TAGS = [
+    _q("""
+        MATCH ()-[r:HAS_TAG]->()
+        CALL (r) { DELETE r } IN TRANSACTIONS OF $batch_size ROWS
+    """),
+    _q("""
+        MATCH (x:Tag) WHERE x.facet IS NULL
+        CALL (x) { DETACH DELETE x } IN TRANSACTIONS OF $batch_size ROWS
+    """),
+    _q("""
+        MATCH (x:Tag) WHERE x.title_count IS NOT NULL
+        CALL (x) { REMOVE x.title_count } IN TRANSACTIONS OF $batch_size ROWS
+    """),
+    _q("""
+        MATCH (t:Title) WHERE t.tags IS NOT NULL
+        CALL (t) { SET t.terms = coalesce(t.terms, t.tags) REMOVE t.tags } IN TRANSACTIONS OF $batch_size ROWS
+    """),
+]
+
+# Titles saved through the API keep their terms as a property; after a plain ingest has written
+# the Term nodes, those without HAS_TERM edges (saved before the label) get them back.
+LINK_SAVED_TITLE_TERMS = _q("""
+    MATCH (t:Title {source: 'api'}) WHERE t.terms IS NOT NULL AND NOT EXISTS { (t)-[:HAS_TERM]->() }
+    UNWIND range(0, size(t.terms) - 1) AS position
+    MATCH (x:Term {name: t.terms[position]})
+    MERGE (t)-[r:HAS_TERM]->(x) SET r.weight = 1.0 / (1 + position)
+    RETURN count(r) AS linked
+""")
+
 # --- service ------------------------------------------------------------------------------------
 # Reads of the REST service (graph/reads.py). `$kind`, `$country` and `$version` may be null.
 SERVICE_PING = "RETURN 1 AS ok"
@@ -161,8 +197,9 @@ GET_TITLE = _q("""
     MATCH (t:Title {id: $id})
     RETURN t {.id, .title, .kind, .year, .summary, .rating, .duration_minutes, .seasons,
               .date_added, .imdb_id, .imdb_score, .imdb_votes, .tmdb_score, .tmdb_popularity,
-              .chart_only, .tags, .aliases, .first_chart_week, .global_hours_total,
+              .chart_only, .terms, .aliases, .first_chart_week, .global_hours_total,
               .source} AS title,
+           COLLECT { MATCH (t)-[r:TAGGED]->(x:Tag) RETURN x.name ORDER BY r.weight DESC, x.name } AS tags,
            COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre) RETURN g.name ORDER BY g.name } AS genres,
            COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
            COLLECT { MATCH (p:Person)-[:DIRECTED]->(t) RETURN p.name ORDER BY p.name } AS directors,
@@ -188,7 +225,7 @@ SIMILAR_FROM_EDGES = _q("""
         RETURN collect({
             id: c.id, title: c.title, kind: c.kind, year: c.year, score: s.score,
             shared_tags: coalesce(s.shared_tags,
-                [tag IN coalesce(c.tags, []) WHERE tag IN coalesce(t.tags, [])]),
+                COLLECT { MATCH (t)-[:TAGGED]->(x:Tag)<-[:TAGGED]-(c) RETURN x.name ORDER BY x.name }),
             shared_facets: coalesce(s.shared_facets, []),
             shared_genres: coalesce(s.shared_genres,
                 COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre)<-[:IN_GENRE]-(c) RETURN g.name }),
@@ -213,16 +250,17 @@ SIMILAR_FROM_INDEX = _q("""
     WITH t, c, 2 * vector.similarity.cosine(t.embedding, c.embedding) - 1 AS score
     ORDER BY score DESC LIMIT $k
     RETURN c.id AS id, c.title AS title, c.kind AS kind, c.year AS year, score,
-           [tag IN coalesce(c.tags, []) WHERE tag IN coalesce(t.tags, [])] AS shared_tags,
+           COLLECT { MATCH (t)-[:TAGGED]->(x:Tag)<-[:TAGGED]-(c) RETURN x.name ORDER BY x.name }
+               AS shared_tags,
            COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre)<-[:IN_GENRE]-(c) RETURN g.name } AS shared_genres
 """)
 
-# Titles by id with their tags and genres, which explain a new title's comps (the service keeps
-# them per title in its answer cache and intersects them with the new title's terms).
+# Titles by id with their summary terms and genres, which explain a new title's comps (the service
+# keeps them per title in its answer cache and intersects them with the new title's terms).
 COMP_FACTS = _q("""
     UNWIND $ids AS id
     MATCH (c:Title {id: id})
-    RETURN c.id AS id, c.title AS title, c.kind AS kind, c.year AS year, coalesce(c.tags, []) AS tags,
+    RETURN c.id AS id, c.title AS title, c.kind AS kind, c.year AS year, coalesce(c.terms, []) AS terms,
            COLLECT { MATCH (c)-[:IN_GENRE]->(g:Genre) RETURN [g.name, g.name_lower] } AS genres
 """)
 
@@ -313,9 +351,9 @@ SAVE_PREDICTED_TITLE = _q("""
     CALL (t) { UNWIND $genres AS name MATCH (g:Genre {name: name}) MERGE (t)-[:IN_GENRE]->(g) }
     CALL (t) { UNWIND $countries AS iso2 MATCH (c:Country {iso2: iso2}) MERGE (t)-[:PRODUCED_IN]->(c) }
     CALL (t) {
-        UNWIND range(0, size($tags) - 1) AS position
-        MATCH (tag:Tag {name: $tags[position]})
-        MERGE (t)-[r:HAS_TAG]->(tag) SET r.weight = 1.0 / (1 + position)
+        UNWIND range(0, size($terms) - 1) AS position
+        MATCH (x:Term {name: $terms[position]})
+        MERGE (t)-[r:HAS_TERM]->(x) SET r.weight = 1.0 / (1 + position)
     }
     CALL (t) {
         UNWIND $people AS person
@@ -348,8 +386,8 @@ SAVED_TITLES_EXPORT = _q("""
     RETURN t.id AS id, t {.*, saved_at: toString(t.saved_at)} AS props,
            COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre) RETURN g.name ORDER BY g.name } AS genres,
            COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
-           COLLECT { MATCH (t)-[r:HAS_TAG]->(x:Tag) RETURN {name: x.name, weight: r.weight}
-                     ORDER BY x.name } AS tags,
+           COLLECT { MATCH (t)-[r:HAS_TERM]->(x:Term) RETURN {name: x.name, weight: r.weight}
+                     ORDER BY x.name } AS terms,
            COLLECT { MATCH (p:Person)-[r:DIRECTED|ACTED_IN]->(t)
                      RETURN {key: p.key, name: p.name, role: type(r), order: r.order}
                      ORDER BY p.key, type(r) } AS people,
@@ -379,9 +417,9 @@ RESTORE_SAVED_TITLE_LINKS = _q("""
         RETURN count(*) AS countries
     }
     CALL (t, saved) {
-        UNWIND saved.tags AS tag MATCH (x:Tag {name: tag.name})
-        MERGE (t)-[r:HAS_TAG]->(x) SET r.weight = tag.weight
-        RETURN count(*) AS tags
+        UNWIND saved.terms AS term MATCH (x:Term {name: term.name})
+        MERGE (t)-[r:HAS_TERM]->(x) SET r.weight = term.weight
+        RETURN count(*) AS terms
     }
     CALL (t, saved) {
         UNWIND saved.people AS person
@@ -405,7 +443,7 @@ RESTORE_SAVED_TITLE_LINKS = _q("""
         SET p = entry.props
         RETURN count(*) AS audience
     }
-    RETURN sum(genres + countries + tags + people + similar + audience) AS links
+    RETURN sum(genres + countries + terms + people + similar + audience) AS links
 """)
 
 # --- audience -----------------------------------------------------------------------------------
@@ -427,11 +465,13 @@ AUDIENCE_CHART_RECORDS = _q("""
     ORDER BY id
 """)
 
+# `tags` here are the summary terms, as training/new_title.py reads them (the graph embedding's
+# `tag` nodes).
 AUDIENCE_TITLE_METADATA = _q("""
     UNWIND $ids AS id
     MATCH (t:Title {id: id})
     RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year, t.summary AS summary,
-           t.duration_minutes AS duration_minutes, t.seasons AS seasons, coalesce(t.tags, []) AS tags,
+           t.duration_minutes AS duration_minutes, t.seasons AS seasons, coalesce(t.terms, []) AS tags,
            """ + RETURNING_SEASON + """ AS returning, """ + LAUNCH_YEAR + """ AS launch_year,
            COLLECT { MATCH (t)-[:IN_GENRE]->(g:Genre) RETURN g.name ORDER BY g.name } AS genres,
            COLLECT { MATCH (t)-[:PRODUCED_IN]->(c:Country) RETURN c.iso2 ORDER BY c.iso2 } AS countries,
@@ -534,7 +574,7 @@ EMBEDDING_TITLES_BATCH = _q("""
     WITH t ORDER BY t.id LIMIT $batch_size
     RETURN t.id AS id, t.title AS title, t.kind AS kind, t.year AS year, t.summary AS summary,
            t.rating AS rating, t.duration_minutes AS duration_minutes,
-           [(t)-[:HAS_TAG]->(x:Tag) | x.name] AS tags,
+           [(t)-[:HAS_TERM]->(x:Term) | x.name] AS tags,
            [(t)-[:IN_GENRE]->(x:Genre) | x.name] AS genres,
            [(t)-[:PRODUCED_IN]->(x:Country) | x.iso2] AS countries,
            [(p:Person)-[:DIRECTED]->(t) | p.key] AS directors,
@@ -545,10 +585,10 @@ EMBEDDING_TITLES_BATCH = _q("""
     ORDER BY id
 """)
 
-# Summary-word tags only: a vocabulary tag (it has a facet) that no HAS_TAG edge reaches is not
-# a node of the embedding graph.
-EMBEDDING_TAGS = _q("""
-    MATCH (x:Tag) WHERE x.facet IS NULL OR EXISTS { ()-[:HAS_TAG]->(x) }
+# The graph embedding's `tag` nodes are the summary terms (training/data.py keeps the name its
+# saved models were trained with); the vocabulary's Tag nodes are not part of that graph.
+EMBEDDING_TERMS = _q("""
+    MATCH (x:Term)
     RETURN x.name AS name, coalesce(x.title_count, 0) AS title_count ORDER BY name
 """)
 EMBEDDING_GENRES = "MATCH (x:Genre) RETURN x.name AS name ORDER BY name"
@@ -604,7 +644,7 @@ MERGE_SIMILAR_TO = _q("""
     MERGE (a)-[r:SIMILAR_TO {model_version: $version, basis: comp.basis, scope: comp.scope}]->(b)
     SET r.score = comp.score, r.rank = comp.rank,
         r.shared_tags = coalesce(comp.shared_tags,
-            [tag IN coalesce(b.tags, []) WHERE tag IN coalesce(a.tags, [])]),
+            COLLECT { MATCH (a)-[:TAGGED]->(x:Tag)<-[:TAGGED]-(b) RETURN x.name ORDER BY x.name }),
         r.shared_facets = comp.shared_facets,
         r.shared_genres = coalesce(comp.shared_genres,
             COLLECT { MATCH (a)-[:IN_GENRE]->(g:Genre)<-[:IN_GENRE]-(b) RETURN g.name }),
@@ -612,8 +652,8 @@ MERGE_SIMILAR_TO = _q("""
 """)
 
 # The curated vocabulary's tags (training/resources/tag_vocabulary.csv) with their facets, and
-# each title's weighted tags from it: TAGGED, kept apart from the summary-word HAS_TAG edges the
-# graph embedding reads. A new vocabulary version replaces the edges of the old one.
+# each title's weighted tags from it: TAGGED (the summary terms the graph embedding reads are Term
+# nodes, HAS_TERM). A new vocabulary version replaces the edges of the old one.
 MERGE_VOCABULARY_TAGS = _q("""
     UNWIND $rows AS row
     MERGE (tag:Tag {name: row.name})

@@ -147,8 +147,8 @@ def get_title(driver: neo4j.Driver, title_id: str, *, cast_limit: int = 20, data
         return None
     row = rows[0]
     title = {key: value for key, value in row["title"].items() if value is not None}
-    title.update(genres=row["genres"], countries=row["countries"], directors=row["directors"],
-                 cast=row["cast"], chart_countries=row["chart_countries"])
+    title.update(tags=row["tags"], genres=row["genres"], countries=row["countries"],
+                 directors=row["directors"], cast=row["cast"], chart_countries=row["chart_countries"])
     return title
 
 
@@ -177,7 +177,7 @@ def similar_from_index(driver: neo4j.Driver, title_id: str, *, k: int = 10, kind
 
 def comp_facts(driver: neo4j.Driver, comp_ids: list[str], *, database: str | None = None,
                timeout: float | None = None) -> dict[str, dict]:
-    """Title, kind, year, tags and [name, lower-case name] genres of each known id, by id."""
+    """Title, kind, year, summary terms and [name, lower-case name] genres of each known id, by id."""
     if not comp_ids:
         return {}
     rows = _read(driver, queries.COMP_FACTS, {"ids": list(comp_ids)}, database=database, timeout=timeout)
@@ -185,10 +185,11 @@ def comp_facts(driver: neo4j.Driver, comp_ids: list[str], *, database: str | Non
 
 
 def explain_comp(facts: dict, *, terms: set[str], genres: set[str]) -> dict:
-    """A comp with the tags in `terms` and the genres (lower-case names in `genres`) it carries."""
+    """A comp with the summary terms in `terms` and the genres (lower-case names in `genres`) it carries
+    (the API calls both kinds of shared words `shared_tags`)."""
     return {
         "id": facts["id"], "title": facts["title"], "kind": facts["kind"], "year": facts["year"],
-        "shared_tags": [tag for tag in facts["tags"] if tag in terms],
+        "shared_tags": [term for term in facts["terms"] if term in terms],
         "shared_genres": [name for name, lower in facts["genres"] if lower in genres],
     }
 
@@ -262,13 +263,14 @@ def save_predicted_title(driver: neo4j.Driver, *, title: dict, similar: list[dic
     """Write a new title, its links, comps and audience (the service's one write); return its id.
 
     `title` holds id, title, kind, summary, year, duration_minutes, genres (graph names),
-    countries (alpha-2), tags, cast, directors and optionally embedding.
+    countries (alpha-2), tags (its summary terms and the words given as tags: Term nodes), cast,
+    directors and optionally embedding.
     """
     names = [title["title"]]
     props = {
         "title": title["title"], "kind": title["kind"], "summary": title["summary"],
         "year": title.get("year"), "duration_minutes": title.get("duration_minutes"),
-        "tags": list(title.get("tags", [])), "aliases": names, "search_text": " | ".join(names),
+        "terms": list(title.get("tags", [])), "aliases": names, "search_text": " | ".join(names),
         "norm_title": normalize_title(title["title"]), "chart_only": False, "source": "api",
         "embedding": title.get("embedding"), "embedding_version": version,
     }
@@ -278,7 +280,7 @@ def save_predicted_title(driver: neo4j.Driver, *, title: dict, similar: list[dic
                for order, name in enumerate(title.get("cast", [])) if normalize_name(name)]
     params = {
         "id": title["id"], "props": props, "genres": list(title.get("genres", [])),
-        "countries": list(title.get("countries", [])), "tags": list(title.get("tags", [])),
+        "countries": list(title.get("countries", [])), "terms": list(title.get("tags", [])),
         "people": people, "similar": similar, "audience": audience, "version": version,
     }
     records, _, _ = driver.execute_query(queries.SAVE_PREDICTED_TITLE, parameters_=params,

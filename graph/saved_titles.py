@@ -18,7 +18,7 @@ import neo4j
 from graph import queries
 
 BATCH_SIZE = 500
-LINKS = ("genres", "countries", "tags", "people", "similar", "audience")
+LINKS = ("genres", "countries", "terms", "people", "similar", "audience")
 
 
 def export_saved_titles(driver: neo4j.Driver, database: str | None = None) -> list[dict]:
@@ -51,7 +51,7 @@ def restore_saved_titles(driver: neo4j.Driver, path: Path, database: str | None 
     because their other end is not in the new graph). Without a stash, (0, 0)."""
     if not path.exists():
         return 0, 0
-    titles = json.loads(path.read_text(encoding="utf-8"))["titles"]
+    titles = [_present_form(title) for title in json.loads(path.read_text(encoding="utf-8"))["titles"]]
     # Every title first, so a comp that is itself a saved title is there when the links are written.
     for start in range(0, len(titles), BATCH_SIZE):
         driver.execute_query(queries.RESTORE_SAVED_TITLES, titles=titles[start:start + BATCH_SIZE],
@@ -64,3 +64,14 @@ def restore_saved_titles(driver: neo4j.Driver, path: Path, database: str | None 
     expected = sum(len(title[link]) for title in titles for link in LINKS)
     path.unlink()
     return len(titles), expected - written
+
+
+def _present_form(title: dict) -> dict:
+    """A stashed title as this version writes it: a stash made before summary terms had their own
+    label holds them as `tags` (links and property)."""
+    title = dict(title, props=dict(title["props"]))
+    if "tags" in title:
+        title.setdefault("terms", title.pop("tags"))
+    if "tags" in title["props"]:
+        title["props"].setdefault("terms", title["props"].pop("tags"))
+    return title

@@ -99,9 +99,11 @@ def model_comp_facts(model) -> Callable[[list[str]], dict[str, dict]]:
                 continue
             title = model.titles[position]
             at = content.index.position.get(title_id) if content is not None else None
-            tags = [name for name, _ in content.index.titles[at].tags] if at is not None else []
+            # The graph's summary terms are not in the model; the vocabulary tags stand in (a
+            # new title's one-word summary terms meet them: "heist", "zombies").
+            terms = [name for name, _ in content.index.titles[at].tags] if at is not None else []
             facts[title_id] = {"id": title_id, "title": title["title"], "kind": title["kind"],
-                               "year": title.get("year"), "tags": tags,
+                               "year": title.get("year"), "terms": terms,
                                "genres": [[genre, genre.lower()] for genre in title.get("genres") or []]}
         return facts
 

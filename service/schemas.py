@@ -224,7 +224,11 @@ class TitleDetail(_Out):
     kind: Kind
     year: int | None = None
     summary: str | None = None
-    tags: list[str] = []
+    tags: list[str] = Field([], description=(
+        "the curated vocabulary's tags (subject, mood, setting, audience, format), heaviest first; "
+        "written by `titlegraph train`"))
+    terms: list[str] = Field([], description=(
+        "the words and phrases that set its summary apart (the graph embedding's input), best first"))
     aliases: list[str] = []
     genres: list[str]
     countries: list[str]

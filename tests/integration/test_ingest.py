@@ -11,7 +11,7 @@ import pytest
 
 from graph.embeddings import iter_title_batches
 from graph.ingest import DATA_FILES, OTHER_SERVICES_DIR, ingest
-from graph.maintenance import graph_counts
+from graph.maintenance import graph_counts, retire_summary_word_tags
 from graph.normalize import normalize_name, normalize_title
 from graph.sources import OTHER_SERVICES
 
@@ -127,9 +127,46 @@ def _checksum(driver) -> str:
     records, _, _ = driver.execute_query(
         "MATCH (t:Title) OPTIONAL MATCH (t)-[r]-() "
         "WITH t, count(r) AS degree ORDER BY t.id "
-        "RETURN collect([t.id, t.title, t.kind, t.year, t.tags, degree]) AS rows"
+        "RETURN collect([t.id, t.title, t.kind, t.year, t.terms, degree]) AS rows"
     )
     return hashlib.sha256(repr(records[0]["rows"]).encode()).hexdigest()
+
+
+def test_summary_terms_are_term_nodes_and_tag_is_left_to_the_vocabulary(full_graph, driver):
+    assert _scalar(driver, "MATCH (x:Tag) RETURN count(x)") == 0  # vocabulary tags come with `train`
+    assert _scalar(driver, "MATCH ()-[r:HAS_TAG]->() RETURN count(r)") == 0
+    assert _scalar(driver, "MATCH (x:Term) RETURN count(x)") > 1000
+    # Each title's `terms` are the Term nodes it links to, heaviest first.
+    mismatched = _scalar(driver, """
+        MATCH (t:Title) WHERE size(coalesce(t.terms, [])) > 0
+        WITH t, COLLECT { MATCH (t)-[r:HAS_TERM]->(x:Term) RETURN x.name ORDER BY r.weight DESC } AS linked
+        WHERE linked <> t.terms RETURN count(t)""")
+    assert mismatched == 0
+    assert _scalar(driver, "MATCH (t:Title) WHERE t.tags IS NOT NULL RETURN count(t)") == 0
+
+
+def test_an_older_graphs_summary_word_tags_are_retired(full_graph, driver):
+    """Graphs ingested before the Term label held summary terms as facet-less Tag nodes (HAS_TAG,
+    the title's `tags`); a plain ingest retires that form before it writes the terms again."""
+    title_id, terms = driver.execute_query(
+        "MATCH (t:Title) WHERE size(coalesce(t.terms, [])) > 1 RETURN t.id, t.terms ORDER BY t.id LIMIT 1"
+    ).records[0]
+    driver.execute_query("""
+        MATCH (t:Title {id: $id}) SET t.tags = t.terms REMOVE t.terms
+        MERGE (old:Tag {name: 'an older summary word'}) SET old.title_count = 1
+        MERGE (t)-[:HAS_TAG]->(old)
+        MERGE (both:Tag {name: 'an older vocabulary tag'}) SET both.facet = 'mood', both.title_count = 3
+        MERGE (t)-[:HAS_TAG]->(both)""", id=title_id)
+    try:
+        assert retire_summary_word_tags(driver) == 1
+        assert _scalar(driver, "MATCH (x:Tag) WHERE x.facet IS NULL RETURN count(x)") == 0
+        assert _scalar(driver, "MATCH ()-[r:HAS_TAG]->() RETURN count(r)") == 0
+        assert _scalar(driver, "MATCH (x:Tag {name: 'an older vocabulary tag'}) RETURN x.title_count") is None
+        moved = _scalar(driver, "MATCH (t:Title {id: $id}) RETURN [t.terms, t.tags]", id=title_id)
+        assert moved == [terms, None]
+        assert retire_summary_word_tags(driver) == 0  # a present-day graph is left as it is
+    finally:
+        driver.execute_query("MATCH (x:Tag {name: 'an older vocabulary tag'}) DETACH DELETE x")
 
 
 def test_second_ingest_changes_nothing(full_graph, driver, data_dir, settings):

@@ -48,15 +48,15 @@ def sample_graph(private_neo4j, private_driver, sample, tmp_path):
 def save_title(driver) -> None:
     """What `POST /v1/predict?save=true` writes, with links to the sample's nodes and a new person."""
     records, _, _ = driver.execute_query(
-        "MATCH (c:Country)<-[:CHARTED_IN]-(t:Title)-[:IN_GENRE]->(g:Genre), (t)-[:HAS_TAG]->(x:Tag) "
-        "RETURN t.id AS comp, g.name AS genre, x.name AS tag, c.iso2 AS iso2 ORDER BY comp LIMIT 1")
+        "MATCH (c:Country)<-[:CHARTED_IN]-(t:Title)-[:IN_GENRE]->(g:Genre), (t)-[:HAS_TERM]->(x:Term) "
+        "RETURN t.id AS comp, g.name AS genre, x.name AS term, c.iso2 AS iso2 ORDER BY comp LIMIT 1")
     found = records[0]
     title = {"id": SAVED_ID, "title": "Saved Through The API", "kind": "show", "year": 2022,
              "summary": "A detective returns home.", "genres": [found["genre"]], "countries": [found["iso2"]],
-             "tags": [found["tag"]], "cast": ["Ada Example"], "directors": ["Bo Example"],
+             "tags": [found["term"]], "cast": ["Ada Example"], "directors": ["Bo Example"],
              "embedding": [0.25, -0.5]}
     comp = {"id": found["comp"], "basis": "content", "scope": "netflix", "score": 0.9, "rank": 1,
-            "why": "shared tags", "shared_tags": [found["tag"]], "shared_facets": [],
+            "why": "shared tags", "shared_tags": [found["term"]], "shared_facets": [],
             "shared_genres": [found["genre"]], "shared_people": []}
     reads.save_predicted_title(driver, title=title, similar=[comp], version="test-version",
                                audience=[{"country": found["iso2"], "p_chart": 0.4, "expected_weeks": 1.5}])
@@ -101,7 +101,7 @@ def test_a_killed_backup_is_never_taken_and_the_last_good_one_restores(private_n
     assert set(manifest["models"]) == {"current", "v1/config.json", "v1/weights.pt"}
 
     # The graph and the models move on after the good backup.
-    sample_graph.execute_query("MATCH (x:Tag) DETACH DELETE x")
+    sample_graph.execute_query("MATCH (x:Term) DETACH DELETE x")
     make_models(settings.models_path, "v2")
     assert state(settings) != before
 

@@ -20,7 +20,7 @@ BATCH_SIZE = 100
 # printed at once when a write begins): mid node writes, between node and relationship writes,
 # mid relationship writes. Each killed run starts again from the beginning. The last kill comes
 # 0.05 s into ACTED_IN: at 0.3 s one CI run found the whole sample already written.
-KILL_POINTS = ((", titles]", 0.3), (", has_tag]", 0.0), (", acted_in]", 0.05))
+KILL_POINTS = ((", titles]", 0.3), (", has_term]", 0.0), (", acted_in]", 0.05))
 
 
 def _totals(driver) -> tuple[int, int]:

@@ -97,7 +97,7 @@ def _title_props(row: tuple) -> dict:
     return {
         "title": title, "aliases": names, "search_text": " | ".join(names),
         "norm_title": normalize_title(title), "kind": kind, "year": year,
-        "summary": f"{title}: a {kind} about {', '.join(tags)}.", "chart_only": False, "tags": tags,
+        "summary": f"{title}: a {kind} about {', '.join(tags)}.", "chart_only": False, "terms": tags,
         "duration_minutes": 50 if kind == "show" else 110,
     }
 
@@ -105,7 +105,7 @@ def _title_props(row: tuple) -> dict:
 def seed_rows() -> dict[str, list[dict]]:
     """The rows of each UNWIND write of graph.ingest for the tiny graph."""
     rows: dict[str, list[dict]] = {name: [] for name in (
-        "MERGE_TITLES", "MERGE_HAS_TAG", "MERGE_IN_GENRE", "MERGE_PRODUCED_IN", "MERGE_DIRECTED",
+        "MERGE_TITLES", "MERGE_HAS_TERM", "MERGE_IN_GENRE", "MERGE_PRODUCED_IN", "MERGE_DIRECTED",
         "MERGE_ACTED_IN", "MERGE_CHARTED_IN")}
     people: dict[str, dict] = {}
     tag_counts: dict[str, int] = {}
@@ -116,7 +116,7 @@ def seed_rows() -> dict[str, list[dict]]:
         rows["MERGE_PRODUCED_IN"] += [{"title_id": title_id, "iso2": iso2} for iso2 in countries]
         for rank, tag in enumerate(tags):
             tag_counts[tag] = tag_counts.get(tag, 0) + 1
-            rows["MERGE_HAS_TAG"].append({"title_id": title_id, "tag": tag, "weight": 1.0 / (1 + rank)})
+            rows["MERGE_HAS_TERM"].append({"title_id": title_id, "term": tag, "weight": 1.0 / (1 + rank)})
         for name in directors:
             people.setdefault(normalize_name(name), {"key": normalize_name(name), "name": name,
                                                      "justwatch_id": None})
@@ -128,7 +128,7 @@ def seed_rows() -> dict[str, list[dict]]:
                                            "order": order})
     rows["MERGE_TITLES"].append({"id": CHART_ONLY_ID, "props": {
         "title": "The Great Bake", "aliases": ["The Great Bake"], "search_text": "The Great Bake",
-        "norm_title": "the great bake", "kind": "show", "chart_only": True, "tags": [],
+        "norm_title": "the great bake", "kind": "show", "chart_only": True, "terms": [],
         "first_chart_week": FIRST_WEEK}})
     for title_id, iso2, ranks in _CHARTS:
         weeks = [FIRST_WEEK + dt.timedelta(weeks=index) for index in range(len(ranks))]
@@ -138,7 +138,7 @@ def seed_rows() -> dict[str, list[dict]]:
             "weeks": weeks, "ranks": ranks})
     rows["MERGE_COUNTRIES"] = [{"iso2": iso2, "name": name} for iso2, name in sorted(COUNTRIES.items())]
     rows["MERGE_GENRES"] = [{"name": name, "vocabulary": vocab} for name, vocab in sorted(GENRES.items())]
-    rows["MERGE_TAGS"] = [{"name": tag, "title_count": count} for tag, count in sorted(tag_counts.items())]
+    rows["MERGE_TERMS"] = [{"name": tag, "title_count": count} for tag, count in sorted(tag_counts.items())]
     rows["MERGE_PEOPLE"] = [people[key] for key in sorted(people)]
     return rows
 
@@ -153,7 +153,8 @@ def state(driver: neo4j.Driver) -> str | None:
     nodes, _ = graph_counts(driver)
     if nodes.get("Title") != expected_title_count() or nodes.get("Country") != len(COUNTRIES):
         return None
-    if not set(nodes) <= {"Title", "Tag", "Genre", "Country", "Person", "ModelVersion"}:
+    labels = {"Title", "Term", "Tag", "Genre", "Country", "Person", "ModelVersion"}
+    if not set(nodes) <= labels or "Term" not in nodes:
         return None
     # A graph seeded by an older version of this file has the same counts but other names.
     records, _, _ = driver.execute_query("MATCH (t:Title) RETURN t.id AS id, t.aliases AS aliases")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.service import seed
+
 pytestmark = pytest.mark.neo4j
 
 
@@ -92,6 +94,18 @@ def test_get_title(client, conforms):
     assert body["chart_countries"] == 4
 
 
+def test_a_titles_tags_are_its_vocabulary_tags_best_first(client, conforms, trained):
+    """The summary terms (Term nodes) feed the graph embedding; a title's `tags` are the curated
+    vocabulary's, as its comps explain themselves, heaviest first."""
+    body = conforms(client.get("/v1/titles/svc-kr1"), "/v1/titles/{title_id}")
+    index = _model(trained).content.index
+    own = sorted(index.titles[index.position["svc-kr1"]].tags, key=lambda tag: (-tag[1], tag[0]))
+    assert own and body["tags"] == [name for name, _ in own]
+    assert set(body["tags"]) <= set(index.tag_facets)
+    seeded = next(row for row in seed.seed_rows()["MERGE_TITLES"] if row["id"] == "svc-kr1")
+    assert body["terms"] == seeded["props"]["terms"]
+
+
 @pytest.mark.parametrize("title_id", [
     "nope", "svc-kr1' OR 1=1 --", "}) MATCH (n) DETACH DELETE n", "%00", "x" * 500])
 def test_unknown_title_is_404(client, conforms, title_id):
@@ -145,8 +159,6 @@ def _cosine(model, first: str, second: str) -> float:
 
 
 def test_similar_gives_stored_comps_with_explanations(client, conforms, trained):
-    from tests.service import seed
-
     response = client.get("/v1/titles/svc-kr1/similar?k=3&basis=audience")
     body = conforms(response, "/v1/titles/{title_id}/similar")
     assert response.status_code == 200

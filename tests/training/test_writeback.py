@@ -18,11 +18,11 @@ COUNT_EMBEDDED = (
 
 
 def _write_tiny_graph(driver, snapshot) -> None:
-    """The synthetic snapshot as Title/Tag/Genre/Country/Person nodes and their relationships."""
+    """The synthetic snapshot as Title/Term/Genre/Country/Person nodes and their relationships."""
     rows = {
         "MERGE_COUNTRIES": [{"iso2": c, "name": c} for c in snapshot.countries],
         "MERGE_GENRES": [{"name": g, "vocabulary": "netflix"} for g in snapshot.genres],
-        "MERGE_TAGS": [{"name": t, "title_count": n} for t, n in snapshot.tag_counts.items()],
+        "MERGE_TERMS": [{"name": t, "title_count": n} for t, n in snapshot.tag_counts.items()],
     }
     people = sorted({key for row in snapshot.titles for key in row.cast + row.directors})
     rows["MERGE_PEOPLE"] = [{"key": key, "name": key, "justwatch_id": None} for key in people]
@@ -37,7 +37,7 @@ def _write_tiny_graph(driver, snapshot) -> None:
                 "rating": r.rating,
                 "duration_minutes": r.duration_minutes,
                 "chart_only": False,
-                "tags": r.tags,
+                "terms": r.tags,
             },
         }
         for r in snapshot.titles
@@ -47,7 +47,7 @@ def _write_tiny_graph(driver, snapshot) -> None:
         {"id": "chart-only-1", "props": {"title": "Only Charts", "kind": "movie", "chart_only": True}}
     )
     for name, attribute, key in (
-        ("MERGE_HAS_TAG", "tags", "tag"),
+        ("MERGE_HAS_TERM", "tags", "term"),
         ("MERGE_IN_GENRE", "genres", "genre"),
         ("MERGE_PRODUCED_IN", "countries", "iso2"),
         ("MERGE_DIRECTED", "directors", "person_key"),
