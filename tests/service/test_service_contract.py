@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -77,6 +78,23 @@ def test_malformed_bodies_get_clean_errors(client, conforms, data, content_type,
     assert response.status_code == status
     assert body["error"]["code"] == code
     assert body["error"]["field"] == "body"
+
+
+# `\s` of the ECMA-262 regexes a JSON Schema pattern is written in: WhiteSpace and LineTerminator.
+ECMA_SPACE = "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+@pytest.mark.parametrize("blank", [" ", "\x0b", "\x1c", "\x1f", "\x85", "\xa0", "\u2028", "\u3000"])
+def test_text_that_strips_to_nothing_is_invalid_to_the_document_too(client, conforms, blank):
+    """What the service strips to nothing, the documented pattern refuses too, read by Python's
+    regex and as ECMA-262 reads it (its `\\s` leaves out U+0085 and U+001C-U+001F)."""
+    pattern = client.get("/openapi.json").get_json()["components"]["schemas"]["PredictRequest"][
+        "properties"]["title"]["pattern"]
+    as_ecma = pattern.replace("\\S", f"[^{ECMA_SPACE}]").replace("\\s", ECMA_SPACE)
+    assert re.search(pattern, blank) is None and re.search(as_ecma, blank) is None
+    response = client.post("/v1/predict", json=dict(VALID_BODY, title=blank))
+    assert response.status_code == 422
+    assert conforms(response, "/v1/predict", "post")["error"]["field"] == "title"
 
 
 @pytest.mark.parametrize(("change", "field"), [
