@@ -82,9 +82,14 @@ class ContentWeights:
             0.5 shared cast outweighs the story in the lists, e.g. Squid Game's comps become
             SKY Castle and Chief of Staff, so the search stops at 0.2).
         prominence: weight of a candidate's prominence, added to its score whatever the query
-            (training/comp_prior.py; default 0.2, chosen with `hub` on validation among the points
-            that do not narrow the lists: 0.3 scored higher but listed fewer distinct titles).
+            (training/comp_prior.py; default 0.3, chosen with `hub` and `prominence_pool` on
+            validation among the points that do not narrow the lists: ungated, 0.3 scored higher
+            than 0.2 but listed fewer distinct titles).
         hub: weight of a candidate's hubness, taken off its score (default 0.5).
+        prominence_pool: prominence lifts only this many best candidates by content score and
+            people bonus (0: every candidate). It may reorder titles about the same thing, not bring
+            in famous ones from outside them: ungated, You listed Forrest Gump and Ozark The
+            Blacklist (default 30).
     """
 
     summary: float = 0.6
@@ -94,8 +99,9 @@ class ContentWeights:
     people: float = 0.05
     neighbours: float = 0.2
     format: float = 0.05
-    prominence: float = 0.2
+    prominence: float = 0.3
     hub: float = 0.5
+    prominence_pool: int = 30
 
 
 @dataclass
@@ -235,15 +241,26 @@ class ContentIndex:
         if hubs is None and self.weights.hub > 0:
             hubs = hubness(self.matrix, self.netflix_rows)
         self.hubs = hubs
-        self.prior = self.weights.prominence * self.prominence
-        if self.hubs is not None:
-            self.prior = self.prior - self.weights.hub * self.hubs
-        self.prior = self.prior.astype(np.float32)
+        self._lift = (self.weights.prominence * self.prominence).astype(np.float32)
+        self._penalty = (self.weights.hub * hubs if hubs is not None else np.zeros(len(self.titles)))
+        self._penalty = self._penalty.astype(np.float32)
+
+    def prior(self, rows: np.ndarray, relevance: np.ndarray) -> np.ndarray:
+        """The prior (training/comp_prior.py) of the candidates `rows`, whose scores before it (content
+        and the people bonus) are `relevance`: each loses its hubness, and the `prominence_pool` most
+        relevant of them (every one when the pool is 0) gain their prominence."""
+        lift = self._lift[rows]
+        pool = self.weights.prominence_pool
+        if self.weights.prominence > 0 and 0 < pool < len(rows):
+            lifted = np.zeros(len(rows), dtype=bool)
+            lifted[top_k(relevance, pool)] = True
+            lift = np.where(lifted, lift, np.float32(0.0))
+        return (lift - self._penalty[rows]).astype(np.float32)
 
     def reweighted(self, weights: ContentWeights) -> ContentIndex:
         """The same catalog scored with other weights (hubness kept when the vectors are the same)."""
         def vector_weights(w: ContentWeights) -> ContentWeights:
-            return replace(w, prominence=0.0, hub=0.0)
+            return replace(w, prominence=0.0, hub=0.0, prominence_pool=0)
 
         same_vectors = vector_weights(weights) == vector_weights(self.weights)
         return ContentIndex(
@@ -349,19 +366,22 @@ class ContentIndex:
 
     def _best(self, scores: np.ndarray, title: ContentTitle, k: int, *, self_index: int | None,
               kind: str | None = None, scope: str = "all") -> list[tuple[int, float]]:
-        # A new array (the caller's scores are not written to), the prior added in the one pass.
-        scores = np.asarray(scores, dtype=np.float32) + self.prior
+        # A new array (the caller's scores are not written to).
+        scores = np.array(scores, dtype=np.float32)
         if self_index is not None:
             scores[self_index] = -np.inf
         if scope == "netflix":
             scores[~self.on_netflix] = -np.inf
+        # Candidates by the score with every prominence lifted (the most the prior can give); the
+        # people bonus is counted for them only, then the prior lifts the most relevant of them.
         pool = min(len(scores), CANDIDATES + 8 * k)
-        candidates = top_k(scores, pool)
+        candidates = top_k(scores + self._lift - self._penalty, pool)
         people = frozenset(title.people)
         shared = [min(3, len(people & self.people[j])) if people else 0 for j in candidates]
-        bonus = self.weights.people * np.array(shared, dtype=np.float32)
+        relevance = scores[candidates] + self.weights.people * np.array(shared, dtype=np.float32)
+        final = relevance + self.prior(candidates, relevance)
         order = sorted(
-            zip(candidates.tolist(), (scores[candidates] + bonus).tolist(), strict=True),
+            zip(candidates.tolist(), final.tolist(), strict=True),
             key=lambda pair: (-pair[1], self.ids[pair[0]]),
         )
         return self.apply_rules(order, title, k, kind=kind)
@@ -460,7 +480,8 @@ class ContentIndex:
             vectors,
             stored["tag_facets"],
             # Bundles from before the format block, prominence and hubness scored without them.
-            ContentWeights(**{"format": 0.0, "prominence": 0.0, "hub": 0.0} | stored["weights"]),
+            ContentWeights(**{"format": 0.0, "prominence": 0.0, "hub": 0.0, "prominence_pool": 0}
+                           | stored["weights"]),
             genre_idf=stored["genre_idf"],
             tag_idf=stored["tag_idf"],
             hubs=hubs,

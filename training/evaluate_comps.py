@@ -137,7 +137,15 @@ class Signals:
 
 def content_scorer(index: ContentIndex, signals: Signals) -> Scorer:
     people = index.weights.people
-    return lambda a: index.matrix @ index.matrix[a] + people * signals.shared_people(a) + index.prior
+    def score(a: int) -> np.ndarray:
+        # As the service scores (ContentIndex._best): content and the people bonus, then the prior of
+        # the Netflix titles other than the anchor (the candidates of the lists measured).
+        relevance = (index.matrix @ index.matrix[a] + people * signals.shared_people(a)).astype(np.float32)
+        rows = np.flatnonzero(index.on_netflix & (np.arange(len(relevance)) != a))
+        relevance[rows] += index.prior(rows, relevance[rows])
+        return relevance
+
+    return score
 
 
 def hybrid_scorer(signals: Signals, text: float, genre: float, people: float) -> Scorer:
@@ -186,31 +194,38 @@ def list_coverage(index: ContentIndex, scorer: Scorer, anchors: Sequence[int]) -
 
 PROMINENCE_GRID = (0.0, 0.1, 0.15, 0.2, 0.3, 0.5)
 HUB_GRID = (0.0, 0.25, 0.5)
+# Prominence over every candidate (0) or over the 30 best by content (ContentWeights.prominence_pool).
+POOL_GRID = (0, 30)
 
 
 def choose_prior(
     index: ContentIndex, signals: Signals, validation, judged: dict, echo=print, anchors: int = 800
 ) -> tuple[ContentWeights, dict]:
-    """The prominence and hubness weights (training/comp_prior.py) on top of the index's weights,
-    chosen on validation the same way, among the points whose lists cover at least as many
-    distinct titles as without them (over `anchors` random Netflix titles): the prior may reorder
-    lists, not narrow them. Past 0.2 prominence the famous fill every list: Inception sat in 107
-    of 1,000 lists at 0.5, and Delhi Crime's list held The Dark Knight Rises. Returns the weights
-    and the validation summary the report prints."""
+    """The prominence and hubness weights (training/comp_prior.py) and the pool prominence lifts,
+    on top of the index's weights, chosen on validation the same way, among the points whose lists
+    cover at least as many distinct titles as without them (over `anchors` random Netflix titles):
+    the prior may reorder lists, not narrow them. Ungated, past 0.2 prominence the famous fill every
+    list: Inception sat in 107 of 1,000 lists at 0.5, and Delhi Crime's list held The Dark Knight
+    Rises. Returns the weights and the validation summary the report prints."""
     sample = np.random.default_rng(0).choice(index.netflix_rows, min(anchors, len(index.netflix_rows)),
                                              replace=False)
     # Hubness depends on the vectors only: computed once here, every grid point reweights from it.
     index = index.reweighted(replace(index.weights, hub=max(HUB_GRID)))
     tried = []
-    for prominence, hub in itertools.product(PROMINENCE_GRID, HUB_GRID):
-        candidate = index.reweighted(replace(index.weights, prominence=prominence, hub=hub))
+    # Without prominence the pool changes nothing.
+    grid = [point for point in itertools.product(PROMINENCE_GRID, HUB_GRID, POOL_GRID)
+            if point[0] > 0 or not point[2]]
+    for prominence, hub, pool in grid:
+        weights = replace(index.weights, prominence=prominence, hub=hub, prominence_pool=pool)
+        candidate = index.reweighted(weights)
         scorer = content_scorer(candidate, signals)
         tried.append((validation_score(candidate, scorer, validation, judged), candidate.weights,
                       list_coverage(candidate, scorer, sample)))
     without = next(entry for entry in tried if entry[1].prominence == 0 and entry[1].hub == 0)
     score, best, coverage = max((entry for entry in tried if entry[2] >= without[2]),
                                 key=lambda entry: entry[0][0])
-    echo(f"comps: prior {_rounded(score)} at prominence {best.prominence}, hub {best.hub} "
+    echo(f"comps: prior {_rounded(score)} at prominence {best.prominence}, hub {best.hub}, "
+         f"pool {best.prominence_pool} "
          f"(lists cover {coverage} titles, {without[2]} without); without it {_rounded(without[0])}")
     return best, {"chosen": score, "without prior": without[0], "coverage": coverage,
                   "coverage without prior": without[2]}

@@ -49,13 +49,27 @@ def test_prominence_puts_a_known_title_before_an_obscure_one_just_as_close():
     assert [known.ids[j] for j, _ in known.comps_of("t0", k=2)] == ["t1", "t2"]
 
 
+def test_prominence_lifts_only_the_pool_of_best_candidates_by_content():
+    # The famous title (t3, far from the anchor) would come second ungated; with a pool of 2 the two
+    # closest titles are reordered by prominence and t3 is left where its content puts it.
+    votes = (None, 10.0, 100.0, 1_000_000.0)
+    ungated = _index(ContentWeights(neighbours=0.0, prominence=2.0, hub=0.0, prominence_pool=0), votes)
+    assert [ungated.ids[j] for j, _ in ungated.comps_of("t0", k=3)] == ["t3", "t2", "t1"]
+    pooled = ungated.reweighted(ContentWeights(neighbours=0.0, prominence=2.0, hub=0.0, prominence_pool=2))
+    assert [pooled.ids[j] for j, _ in pooled.comps_of("t0", k=3)] == ["t2", "t1", "t3"]
+    candidates = np.array([1, 2, 3])
+    lifted = pooled.prior(candidates, pooled.matrix[candidates] @ pooled.matrix[0])
+    assert lifted[0] > 0 and lifted[1] > 0 and lifted[2] == 0
+
+
 def test_the_hub_penalty_lowers_a_title_close_to_everything(tmp_path):
     names = ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
     titles = [ContentTitle(f"t{i}", name, "movie", "R", ["Dramas"], []) for i, name in enumerate(names)]
     # t4 sits in the middle of the others: the best second comp of t0 without the penalty.
     vectors = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0, 1], [0.6, 0.6, 0.6]], dtype=np.float32)
     plain = ContentIndex(titles, vectors, {}, ContentWeights(neighbours=0.0, prominence=0.0, hub=0.0))
-    assert plain.hubs is None and not plain.prior.any()
+    assert plain.hubs is None
+    assert not plain.prior(np.arange(5), plain.matrix @ plain.matrix[0]).any()
     assert [plain.ids[j] for j, _ in plain.comps_of("t0", k=2)] == ["t1", "t4"]
     penalised = plain.reweighted(ContentWeights(neighbours=0.0, prominence=0.0, hub=2.0))
     assert int(np.argmax(penalised.hubs)) == 4
