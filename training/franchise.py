@@ -99,39 +99,61 @@ def is_companion(stem: str | None, title: str) -> bool:
     return _COMPANION_WORDS.search(rest) is not None
 
 
-# "Baahubali: The Beginning (Hindi Version)", "... (English)": one work dubbed into several languages.
-_LANGUAGE_VERSION = re.compile(
-    r"\s*\((?:[^()]*\bversion|english|hindi|tamil|telugu|spanish|french|"
-    r"german|portuguese|japanese|korean|arabic|dubbed|subtitled)\)\s*$",
+# Languages Netflix and the other catalogs name in a title's dubbed versions: "Boomika (Malayalam)",
+# "Baahubali: The Beginning (Hindi Version)", "... (English Subtitled)".
+_LANGUAGES = (
+    "english|hindi|tamil|telugu|malayalam|kannada|marathi|bengali|punjabi|gujarati|spanish|french|german|"
+    "italian|portuguese|japanese|korean|mandarin|cantonese|arabic|turkish"
+)
+# One work listed again as another cut, edition or language version, in parentheses or after a
+# colon or dash: "The Hateful Eight: Extended Version", "... (Director's Cut)", "... (Dubbed)".
+_VERSION_OF_WORK = re.compile(
+    r"\s*(?:\(|:\s|\s[-–—]\s)\s*(?:"
+    rf"(?:{_LANGUAGES})(?:\s+(?:version|ver\.?|dub|dubbed|audio|subtitled|subbed))?"
+    r"|dubbed|subbed|subtitled"
+    r"|(?:extended|theatrical|unrated|uncut|final|special|director'?s|collector'?s)\s+(?:version|edition|cut)"
+    r"|director'?s\s+cut|unrated|uncut|restored|remastered|4k\s+uhd"
+    r"|[^()]*\bversion"
+    r")\s*\)?\s*$",
     re.IGNORECASE,
 )
 
 
 def work_key(title: str, kind: str) -> str:
-    """Two entries with this key are one work listed twice (same name and kind, or language versions)."""
-    return f"{kind}:{normalize_title(_LANGUAGE_VERSION.sub('', title))}"
+    """Two entries with this key are one work listed twice: the same name and kind, or another
+    language version, cut or edition of it (stripped from the end of the name, repeatedly)."""
+    while True:
+        shorter = _VERSION_OF_WORK.sub("", title)
+        if shorter == title or not shorter.strip():
+            return f"{kind}:{normalize_title(title)}"
+        title = shorter
 
 
 def franchise_pairs(ids: Sequence[str], titles: Sequence[str], kinds: Sequence[str]) -> list[tuple[str, str]]:
     """Pairs of different works that share a franchise key, where at least one names a sequel or
     spin-off (a subtitle or a number), so two unrelated films that share a plain name do not count.
+    A work listed more than once (language versions, cuts) takes part once, by its shortest
+    entry: a list holds one entry per work, so its other entries could never be found.
     A companion piece pairs only with other companion pieces: it is not a sequel or a spin-off.
     """
-    groups: dict[str, list[int]] = defaultdict(list)
+    groups: dict[str, dict[str, int]] = defaultdict(dict)
     for position, title in enumerate(titles):
         key = franchise_key(title)
-        if key is not None:
-            groups[key].append(position)
+        if key is None:
+            continue
+        work = work_key(title, kinds[position])
+        kept = groups[key].get(work)
+        if kept is None or (len(title), ids[position]) < (len(titles[kept]), ids[kept]):
+            groups[key][work] = position
     pairs = []
-    for key, members in groups.items():
+    for key, works in groups.items():
+        members = sorted(works.values())
         if len(members) < 2 or len(members) > 12:
             # Very large groups are catalogues of one brand ("Pokémon", "Barbie"): a handful of
             # their pairs would dominate the measure, so they are left out of it.
             continue
         for i, first in enumerate(members):
             for second in members[i + 1 :]:
-                if work_key(titles[first], kinds[first]) == work_key(titles[second], kinds[second]):
-                    continue
                 if is_companion(key, titles[first]) != is_companion(key, titles[second]):
                     continue
                 pairs.append((ids[first], ids[second]))

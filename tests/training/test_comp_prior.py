@@ -7,7 +7,13 @@ import pytest
 
 from training.comp_prior import hubness, prominence
 from training.content import ContentIndex, ContentTitle, ContentWeights
-from training.evaluate_comps import JUDGMENTS_PATH, VALIDATION_JUDGMENTS_PATH, load_judgments
+from training.evaluate_comps import (
+    JUDGMENTS_PATH,
+    VALIDATION_JUDGMENTS_PATH,
+    franchise_ceiling,
+    franchise_recall,
+    load_judgments,
+)
 
 
 def test_prominence_is_log_votes_scaled_and_unknown_is_the_median():
@@ -90,3 +96,34 @@ def test_the_validation_judgments_are_other_anchors_judged_like_the_test_set():
     for judged in validation.values():
         assert len(judged["good"]) >= 5 and len(judged["wrong"]) >= 2
         assert not judged["good"] & judged["wrong"]
+
+
+def _franchise_catalog() -> ContentIndex:
+    """A franchise of four works (one of them in two language versions) and unrelated dramas."""
+    names = ["Saga", "Saga 2", "Saga 3", "Saga 4", "Saga 4 (Hindi Version)"]
+    names += [f"Other {i}" for i in range(12)]
+    titles = [ContentTitle(f"t{i}", name, "movie", "R", ["Dramas"], []) for i, name in enumerate(names)]
+    rng = np.random.default_rng(0)
+    return ContentIndex(titles, rng.normal(size=(len(titles), 6)).astype(np.float32), {},
+                        ContentWeights(hub=0.0, prominence=0.0))
+
+
+def test_a_partner_is_found_by_any_entry_of_its_work():
+    index = _franchise_catalog()
+    pairs = [(0, 3)]
+
+    def hindi_version_first(anchor: int) -> np.ndarray:
+        scores = np.zeros(len(index.titles), dtype=np.float32)
+        scores[4 if anchor == 0 else 0] = 1.0
+        return scores
+
+    # Saga's list holds "Saga 4 (Hindi Version)": that is Saga 4, found.
+    assert franchise_recall(index, hindi_version_first, pairs) == 1.0
+
+
+def test_the_franchise_ceiling_is_what_two_places_per_franchise_allow():
+    index = _franchise_catalog()
+    works = [0, 1, 2, 3]
+    pairs = [(a, b) for i, a in enumerate(works) for b in works[i + 1:]]
+    # Each of the four works has three partners and room for two of them.
+    assert franchise_ceiling(index, pairs) == pytest.approx(2 / 3)

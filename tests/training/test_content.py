@@ -53,20 +53,50 @@ def test_franchise_key_is_the_name_before_subtitles_and_sequel_marks(title, key)
     assert franchise_key(title) == key
 
 
-def test_language_versions_are_one_work_and_not_a_franchise_pair():
-    assert work_key("Baahubali: The Beginning (Hindi Version)", "movie") == work_key(
-        "Baahubali: The Beginning (Tamil Version)", "movie"
-    )
+@pytest.mark.parametrize(
+    "version, original",
+    [
+        ("Baahubali: The Beginning (Hindi Version)", "Baahubali: The Beginning (Tamil Version)"),
+        ("Boomika (Malayalam)", "Boomika"),  # Malayalam, Kannada: versions the first rule missed
+        ("K.G.F: Chapter 1 (Kannada)", "K.G.F: Chapter 1"),
+        ("The Hateful Eight: Extended Version", "The Hateful Eight"),
+        ("Silence (Malayalam) (4K UHD)", "Silence"),
+        ("T-34 (Director's Cut)", "T-34"),
+        ("KenIchi: The Mightiest Disciple (English Dub)", "KenIchi: The Mightiest Disciple"),
+        ("Me Time - Unrated", "Me Time"),
+    ],
+)
+def test_language_versions_cuts_and_editions_are_one_work(version, original):
+    assert work_key(version, "movie") == work_key(original, "movie")
+
+
+@pytest.mark.parametrize(
+    "title, other",
+    [
+        ("Narcos: Mexico", "Narcos"),
+        ("The Final Cut", "The Final"),
+        ("Japan: Version 2", "Japan"),
+        ("Tamil", "Tamil Nadu"),
+    ],
+)
+def test_a_subtitle_that_names_no_version_keeps_the_work_apart(title, other):
+    assert work_key(title, "movie") != work_key(other, "movie")
+
+
+def test_a_work_listed_in_several_versions_takes_part_in_the_franchise_measure_once():
     pairs = franchise_pairs(
-        ["a", "b", "c"],
+        ["a", "b", "c", "d"],
         [
             "Baahubali: The Beginning (Hindi Version)",
             "Baahubali: The Beginning (Tamil Version)",
             "Baahubali 2: The Conclusion",
+            "Baahubali 2: The Conclusion (Malayalam)",
         ],
-        ["movie", "movie", "movie"],
+        ["movie", "movie", "movie", "movie"],
     )
-    assert pairs == [("a", "c"), ("b", "c")]
+    # One pair of works, by their shortest entries: a list keeps one entry per work, so the pairs
+    # of the other versions could never be found.
+    assert pairs == [("a", "c")]
 
 
 def _vector(*weights: float) -> np.ndarray:
