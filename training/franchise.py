@@ -129,6 +129,11 @@ def work_key(title: str, kind: str) -> str:
         title = shorter
 
 
+def _plain_name(key: str, title: str) -> bool:
+    """Whether the title is its franchise key and nothing else: no subtitle, number or sequel mark."""
+    return normalize_title(title) == key
+
+
 def franchise_pairs(ids: Sequence[str], titles: Sequence[str], kinds: Sequence[str]) -> list[tuple[str, str]]:
     """Pairs of different works that share a franchise key, where at least one names a sequel or
     spin-off (a subtitle or a number), so two unrelated films that share a plain name do not count.
@@ -154,6 +159,8 @@ def franchise_pairs(ids: Sequence[str], titles: Sequence[str], kinds: Sequence[s
             continue
         for i, first in enumerate(members):
             for second in members[i + 1 :]:
+                if _plain_name(key, titles[first]) and _plain_name(key, titles[second]):
+                    continue  # "Black" the series and "Black" the film: a shared name, no more
                 if is_companion(key, titles[first]) != is_companion(key, titles[second]):
                     continue
                 pairs.append((ids[first], ids[second]))

@@ -207,6 +207,13 @@ def test_a_companion_piece_names_the_franchise_and_says_what_it_is(stem, title, 
     assert is_companion(stem, title) is companion
 
 
+def test_two_works_that_only_share_a_plain_name_are_no_franchise_pair():
+    pairs = franchise_pairs(["a", "b", "c"], ["The Terminal", "The Terminal", "The Terminal 2"],
+                            ["movie", "show", "movie"])
+    # The film and the series called "The Terminal" share a name; a sequel names its franchise.
+    assert pairs == [("a", "c"), ("b", "c")]
+
+
 def test_a_companion_piece_pairs_with_no_sequel_in_the_franchise_measure():
     pairs = franchise_pairs(["a", "b", "c", "d"],
                             ["Thirteen Reasons", "Thirteen Reasons: Beyond the Reasons",
