@@ -8,6 +8,7 @@ import pytest
 from training.comp_prior import hubness, prominence
 from training.content import ContentIndex, ContentTitle, ContentWeights
 from training.evaluate_comps import (
+    HOLDOUT_JUDGMENTS_PATH,
     JUDGMENTS_PATH,
     VALIDATION_JUDGMENTS_PATH,
     franchise_ceiling,
@@ -96,6 +97,16 @@ def test_the_validation_judgments_are_other_anchors_judged_like_the_test_set():
     for judged in validation.values():
         assert len(judged["good"]) >= 5 and len(judged["wrong"]) >= 2
         assert not judged["good"] & judged["wrong"]
+
+
+def test_the_second_test_set_judges_anchors_of_its_own():
+    holdout = load_judgments(HOLDOUT_JUDGMENTS_PATH)
+    earlier = set(load_judgments(JUDGMENTS_PATH)) | set(load_judgments(VALIDATION_JUDGMENTS_PATH))
+    assert not set(holdout) & earlier
+    assert len(holdout) >= 40
+    for anchor, judged in holdout.items():
+        assert len(judged["good"]) >= 5 and len(judged["wrong"]) >= 2
+        assert not judged["good"] & judged["wrong"] and anchor not in judged["good"] | judged["wrong"]
 
 
 def _franchise_catalog() -> ContentIndex:
