@@ -222,6 +222,23 @@ def test_a_companion_piece_pairs_with_no_sequel_in_the_franchise_measure():
     assert pairs == [("a", "c"), ("b", "d")]
 
 
+def test_a_series_and_a_film_of_one_genre_share_it_in_their_why():
+    # Netflix labels series and films apart ("TV Horror", "Horror Movies"); JustWatch says "horror".
+    titles = [
+        ContentTitle("h0", "Slasher Town", "show", "TV-MA", ["TV Horror", "Crime TV Shows"], []),
+        ContentTitle("h1", "Slasher Town 3", "movie", "R", ["Horror Movies"], []),
+        ContentTitle("h2", "Slasher Night", "movie", "R", ["Horror Movies", "horror", "crime"], []),
+    ]
+    index = ContentIndex(titles, np.stack([_vector(1, 0.0), _vector(1, 0.1), _vector(1, 0.2)]), {},
+                         ContentWeights(neighbours=0.0))
+    why = index.explain(index.titles[0], index.position["h1"])
+    assert why["shared_genres"] == ["horror"]
+    assert why["why"] == "Both listed as horror."
+    # A genre shared by label is not named twice by its equivalent.
+    assert index.explain(index.titles[2], index.position["h1"])["shared_genres"] == ["Horror Movies"]
+    assert index.explain(index.titles[0], index.position["h2"])["shared_genres"] == ["horror", "crime"]
+
+
 def test_where_a_title_was_made_shapes_no_content_comp_nor_its_explanation():
     # Two British dramas and a Korean one about the same story: with the place labels read, the
     # British comp of a British title won on "British TV Shows" alone.
