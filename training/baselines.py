@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from training.genre_equivalents import NETFLIX_TO_JUSTWATCH
+from training.genre_equivalents import in_justwatch_words
 from training.labels import AudienceLabels
 from training.vectors import top_k_rows
 
@@ -57,8 +57,7 @@ def canonical_genres(genres: Sequence[str]) -> list[str]:
     """A title's genres in the JustWatch vocabulary (Netflix labels mapped, unknown ones dropped)."""
     found = []
     for genre in genres:
-        name = genre.strip().lower()
-        found.extend((name,) if name in CANONICAL_GENRES else NETFLIX_TO_JUSTWATCH.get(name, ()))
+        found.extend(name for name in in_justwatch_words(genre) if name in CANONICAL_GENRES)
     return sorted(set(found))
 
 

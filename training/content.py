@@ -36,7 +36,7 @@ from scipy import sparse
 from graph.catalog import NETFLIX
 from training.comp_prior import hubness, prominence
 from training.franchise import franchise_key, is_companion, names_franchise, work_key
-from training.genre_equivalents import NETFLIX_TO_JUSTWATCH
+from training.genre_equivalents import in_justwatch_words
 from training.tagging import genre_groups
 from training.vectors import top_k, unit_rows
 
@@ -158,21 +158,15 @@ def content_genres(genres: Sequence[str]) -> list[str]:
     return [genre for genre in genres if genre.lower() not in PLACE_GENRES]
 
 
-def _one_vocabulary(genre: str) -> tuple[str, ...]:
-    """A genre label in JustWatch's vocabulary (Netflix's "TV Horror" and "Horror Movies" are "horror")."""
-    lowered = genre.lower()
-    return NETFLIX_TO_JUSTWATCH.get(lowered, (lowered,))
-
-
 def _equivalent_genres(own: Sequence[str], comp: Sequence[str], shared: Sequence[str]) -> list[str]:
     """Genres two titles share under different labels, in JustWatch's words, beyond those `shared`
     by label: Netflix labels films and series apart and the catalogs differ, so Scream (the series,
     "TV Horror") and Scream 3 ("Horror Movies") shared no genre in their why."""
-    comp_kin = {name for genre in comp for name in _one_vocabulary(genre)}
-    covered = {name for genre in shared for name in _one_vocabulary(genre)}
+    comp_kin = {name for genre in comp for name in in_justwatch_words(genre)}
+    covered = {name for genre in shared for name in in_justwatch_words(genre)}
     found = []
     for genre in own:
-        for name in _one_vocabulary(genre):
+        for name in in_justwatch_words(genre):
             if name in comp_kin and name not in covered:
                 covered.add(name)
                 found.append(name)

@@ -70,6 +70,13 @@ JUSTWATCH_TO_NETFLIX: dict[str, tuple[str | None, str | None]] = {
 }
 
 
+def in_justwatch_words(genre: str) -> tuple[str, ...]:
+    """A genre label in JustWatch's vocabulary: a Netflix label becomes its equivalents ("TV Horror"
+    and "Horror Movies" are "horror"); any other label stays itself, in lower case."""
+    name = genre.strip().lower()
+    return NETFLIX_TO_JUSTWATCH.get(name, (name,))
+
+
 def with_equivalents(genres: Sequence[str], kind: str) -> list[str]:
     """`genres` followed by their equivalents in the other vocabulary, each label once."""
     added: list[str] = []
