@@ -260,6 +260,8 @@ class ContentIndex:
         self._lift = (self.weights.prominence * self.prominence).astype(np.float32)
         self._penalty = (self.weights.hub * hubs if hubs is not None else np.zeros(len(self.titles)))
         self._penalty = self._penalty.astype(np.float32)
+        # The most the prior can give each title, for picking candidates (one add per query).
+        self._most_prior = self._lift - self._penalty
 
     def prior(self, rows: np.ndarray, relevance: np.ndarray) -> np.ndarray:
         """The prior (training/comp_prior.py) of the candidates `rows`, whose scores before it (content
@@ -391,7 +393,7 @@ class ContentIndex:
         # Candidates by the score with every prominence lifted (the most the prior can give); the
         # people bonus is counted for them only, then the prior lifts the most relevant of them.
         pool = min(len(scores), CANDIDATES + 8 * k)
-        candidates = top_k(scores + self._lift - self._penalty, pool)
+        candidates = top_k(scores + self._most_prior, pool)
         people = frozenset(title.people)
         shared = [min(3, len(people & self.people[j])) if people else 0 for j in candidates]
         relevance = scores[candidates] + self.weights.people * np.array(shared, dtype=np.float32)

@@ -162,7 +162,7 @@ def content_scorer(index: ContentIndex, signals: Signals) -> Scorer:
         # As the service scores (ContentIndex._best): content and the people bonus, then the prior of
         # the Netflix titles other than the anchor (the candidates of the lists measured).
         relevance = (index.matrix @ index.matrix[a] + people * signals.shared_people(a)).astype(np.float32)
-        rows = np.flatnonzero(index.on_netflix & (np.arange(len(relevance)) != a))
+        rows = index.netflix_rows[index.netflix_rows != a]
         relevance[rows] += index.prior(rows, relevance[rows])
         return relevance
 
