@@ -69,7 +69,15 @@ def test_retrain_swaps_models_under_load_without_a_failed_request(model_settings
             assert time.monotonic() - published < 15, "workers still serve the old model"
             time.sleep(0.2)
         swap_seconds = time.monotonic() - published
-        time.sleep(1.0)
+        # Keep the load on until it has been answered by the new model on both endpoints: a
+        # fixed pause was too short on a busy CI host, where the first prediction of a freshly
+        # loaded model can take longer than a second.
+        served = time.monotonic()
+        while not (versions[("/v1/predict", new_bundle.name)]
+                   and versions[("/v1/titles/svc-kr1/similar", new_bundle.name)]):
+            assert time.monotonic() - served < 30, f"no answer from the new model under load: {versions}"
+            time.sleep(0.2)
+        time.sleep(0.5)
     finally:
         stop.set()
         try:
