@@ -52,8 +52,10 @@ logconfig_dict = {
 limit_request_line = 8190
 limit_request_fields = 100
 # gunicorn's control socket lives at one fixed path per user; several services on one machine
-# (tests, benchmarks, the demo) would fight over it, and nothing here uses it.
-no_control_socket = True
+# (tests, benchmarks, the demo) would fight over it, and nothing here uses it. The file's name of
+# the setting is control_socket_disable (`--no-control-socket` is only its command-line flag):
+# gunicorn ignores names it does not know, and an earlier `no_control_socket` left it on.
+control_socket_disable = True
 
 
 def on_starting(server):
