@@ -51,13 +51,15 @@ class ContentModel:
         rating: str | None = None,
         people: Sequence[str] = (),
         year: int | None = None,
+        countries: Sequence[str] = (),
     ) -> tuple[ContentTitle, np.ndarray]:
         """A new title as the content index sees it: its tags and its content vector. Both read its
         genres with their equivalents in the other catalog's vocabulary, as a catalog title of both
         catalogs carries them (training/genre_equivalents.py); its explanations name only its own."""
         summary_vector = self.encoder.transform([summary_text(title, summary)])
         read_genres = with_equivalents(genres, kind)
-        tags = self.assigner.assign(summary_vector, [TitleText(title, summary, read_genres, rating, kind)])[0]
+        tags = self.assigner.assign(summary_vector,
+                                    [TitleText(title, summary, read_genres, rating, kind, countries)])[0]
         described = ContentTitle(
             id="",
             title=title,

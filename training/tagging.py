@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.normalize import normalize_title
-from training.vocabulary import FACETS, Vocabulary
+from training.vocabulary import FACETS, MADE_IN, Vocabulary
 
 # The keyword bonus before it is fitted (fit_keyword_bonus chooses it on the labelled half).
 KEYWORD_BONUS = 0.15
@@ -58,6 +58,8 @@ RATING_AUDIENCE = {
     "NC-17": "adult",
 }
 DEFAULT_THRESHOLD = 0.35
+# What `_met_requirements` holds for a title whose production countries are not known.
+MADE_IN_ANY = MADE_IN + "*"
 
 
 @dataclass
@@ -69,6 +71,7 @@ class TitleText:
     genres: Sequence[str]
     rating: str | None
     kind: str | None = None
+    countries: Sequence[str] = ()  # production countries, ISO alpha-2 (empty: not known)
 
 
 class TagAssigner:
@@ -123,10 +126,13 @@ class TagAssigner:
             met = _met_requirements(title)
             for requirement, columns in self._columns_of_requirement.items():
                 options = requirement.split("/")
-                if any(option in met for option in options):
+                if any(option in met for option in options) or (
+                        MADE_IN_ANY in met and any(option.startswith(MADE_IN) for option in options)):
                     continue
                 if "keyword" in options:  # met column by column: by a keyword or an implying genre
                     columns = [c for c in columns if c not in keyword_columns and c not in genre_columns]
+                elif any(option.startswith(MADE_IN) for option in options):  # or by an implying genre
+                    columns = [c for c in columns if c not in genre_columns]
                 scores[row, columns] = RULED_OUT
         return scores
 
@@ -203,8 +209,12 @@ def genre_groups(genres: Sequence[str]) -> set[str]:
 
 
 def _met_requirements(title: TitleText) -> set[str]:
-    """The requirements (training/vocabulary.py REQUIREMENTS, but "keyword") a title meets."""
-    return genre_groups(title.genres) | ({title.kind} if title.kind else set())
+    """The requirements (training/vocabulary.py REQUIREMENTS, but "keyword") a title meets. Where its
+    production countries are not known (a pitch may not say), every "made in" requirement holds."""
+    met = genre_groups(title.genres) | ({title.kind} if title.kind else set())
+    if not title.countries:
+        return met | {MADE_IN_ANY}
+    return met | {f"{MADE_IN}{country.upper()}" for country in title.countries}
 
 
 def fit_thresholds(

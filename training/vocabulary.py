@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,9 +28,15 @@ FACETS = ("subject", "mood", "setting", "audience", "format")
 # - "show" / "movie": the title's kind;
 # - a genre group of training.tagging.GENRE_GROUPS ("unscripted", "documentary", "stand-up",
 #   "animation", "kids") that the title's genres must meet, or "scripted" (none of the unscripted,
-#   documentary or stand-up genres): a game show is reality TV, never a drama about a game.
+#   documentary or stand-up genres): a game show is reality TV, never a drama about a game;
+# - "made in XX" (ISO 3166-1 alpha-2): a production country, when the title's countries are known,
+#   or a genre that implies the tag. A film industry's tag (k-drama, bollywood, turkish drama) is a
+#   fact of where a title was made, and sentence similarity gave "turkish drama" to The Simpsons and
+#   24 ("sweeping family power struggles"), "c-drama" to Into the Badlands (martial arts).
 REQUIREMENTS = ("keyword", "show", "movie", "unscripted", "documentary", "stand-up", "animation", "kids",
                 "scripted")
+MADE_IN = "made in "
+_MADE_IN_OPTION = re.compile(r"made in [A-Z]{2}")
 
 
 @dataclass(frozen=True)
@@ -73,8 +80,10 @@ def load_vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
             raise ValueError(f"{path.name}:{line}: tag {name!r} is defined twice")
         seen.add(name)
         requires = _split(row.get("requires"))
-        if {option for requirement in requires for option in requirement.split("/")} - set(REQUIREMENTS):
-            raise ValueError(f"{path.name}:{line}: requires must be among {REQUIREMENTS}, got {requires}")
+        options = {option for requirement in requires for option in requirement.split("/")}
+        if {option for option in options - set(REQUIREMENTS) if not _MADE_IN_OPTION.fullmatch(option)}:
+            raise ValueError(f"{path.name}:{line}: requires must be among {REQUIREMENTS} or 'made in XX' "
+                             f"(an ISO country code), got {requires}")
         keywords = [k.lower() for k in _split(row["keywords"])]
         tags.append(
             TagDefinition(

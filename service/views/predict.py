@@ -187,7 +187,8 @@ def _content_comps(content, body: schemas.PredictRequest, genres: list[str],
     """Comps by what the new title is about (its summary, tags, genres, kind, people)."""
     people = [normalize_name(name) for name in [*body.cast, *body.director]]
     described, vector = content.describe(title=body.title, kind=body.type, summary=body.summary,
-                                         genres=genres, rating=body.rating, people=people, year=body.year)
+                                         genres=genres, rating=body.rating, people=people, year=body.year,
+                                         countries=body.countries)
     comps = content.similar(described, vector, query.k, kind=query.type, scope=query.scope)
     return [dict(comp, source="model") for comp in comps]
 

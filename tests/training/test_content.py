@@ -370,6 +370,36 @@ def test_a_named_animal_needs_its_keyword_and_big_cats_are_no_cats():
     assert scores[:, 1].tolist() == [RULED_OUT, pytest.approx(0.9 + 0.15), RULED_OUT]
 
 
+def test_a_film_industrys_tag_needs_a_country_that_makes_it_when_the_countries_are_known():
+    tags = (TagDefinition("turkish drama", "format", "a sweeping Turkish family saga", (),
+                          ("Turkish TV Shows",), ("scripted", "show", "made in TR")),
+            TagDefinition("family saga", "subject", "a family's power struggles", (), ()))
+    assigner = TagAssigner(Vocabulary(tags, "test"), np.eye(2, dtype=np.float32), dict.fromkeys(FACETS, 0.5))
+    saga = "Three generations of a powerful family fight over the business."
+    titles = [
+        TitleText("Brothers", saga, ["TV Dramas"], "TV-14", "show", ["US"]),
+        TitleText("Kardesler", saga, ["TV Dramas"], "TV-14", "show", ["TR", "DE"]),
+        TitleText("A Pitch", saga, ["TV Dramas"], "TV-14", "show"),  # countries not given
+        TitleText("Filed As Turkish", saga, ["Turkish TV Shows"], "TV-14", "show", ["US"]),
+    ]
+    scores = assigner.scores(np.full((4, 2), 0.9, dtype=np.float32), titles)
+    assert scores[:, 0].tolist() == [RULED_OUT, pytest.approx(0.9), pytest.approx(0.9), 1.0]
+    assert scores[:, 1] == pytest.approx(0.9), "tags without the requirement are untouched"
+
+
+def test_the_committed_vocabulary_ties_film_industries_to_their_countries(tmp_path):
+    requires = {tag.name: tag.requires for tag in load_vocabulary().tags}
+    for name, country in (("k-drama", "KR"), ("turkish drama", "TR"), ("bollywood", "IN"),
+                          ("south indian cinema", "IN"), ("nollywood", "NG")):
+        assert any(f"made in {country}" in requirement.split("/") for requirement in requires[name]), name
+    assert "made in TW" in next(r for r in requires["c-drama"] if r.startswith("made in")).split("/")
+    bad = tmp_path / "vocabulary.csv"
+    bad.write_text('name,facet,definition,keywords,genres,requires\n'
+                   'turkish drama,format,"A Turkish drama.",,,made in Turkey\n')
+    with pytest.raises(ValueError, match="made in XX"):
+        load_vocabulary(bad)
+
+
 def test_format_tags_follow_the_kind_and_either_genre_group():
     series = TitleText("Wild Places", "A look at nature.", ["Docuseries"], "TV-G", "show")
     film = TitleText("One Wild Place", "A look at nature.", ["Documentary"], "TV-G", "movie")
@@ -601,3 +631,23 @@ def test_a_new_title_with_one_vocabulary_meets_titles_of_both_as_the_catalog_doe
     assert big == pytest.approx(1.0, abs=1e-5)
     assert described.genres == ["Crime TV Shows"]
     assert model.similar(described, vector, 2)[0]["shared_genres"] == ["Crime TV Shows"]
+
+
+def test_a_pitch_gets_a_film_industrys_tag_only_from_a_country_that_makes_it():
+    titles = [ContentTitle("t", "Kardesler", "show", "TV-14", ["TV Dramas"], [("turkish drama", 1.0)])]
+    index = ContentIndex(titles, np.stack([_vector(1.0)]), {"turkish drama": "format"},
+                         ContentWeights(neighbours=0.0))
+    vocabulary = Vocabulary((TagDefinition("turkish drama", "format", "A Turkish family saga.", (), (),
+                                           ("scripted", "show", "made in TR")),), "v1")
+    assigner = TagAssigner(vocabulary, np.ones((1, 8), dtype=np.float32) / np.sqrt(8), {"format": 0.5})
+    model = ContentModel(index, assigner, encoder=_SummaryEncoder())
+
+    def tags(countries):
+        described, _ = model.describe(title="Family Empire", kind="show", genres=["TV Dramas"],
+                                      summary="A powerful family fights over its empire.",
+                                      countries=countries)
+        return [name for name, _ in described.tags]
+
+    assert tags(["TR"]) == ["turkish drama"]
+    assert tags([]) == ["turkish drama"], "a pitch that names no country keeps what its summary says"
+    assert tags(["US"]) == []
