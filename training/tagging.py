@@ -58,8 +58,6 @@ RATING_AUDIENCE = {
     "NC-17": "adult",
 }
 DEFAULT_THRESHOLD = 0.35
-# What `_met_requirements` holds for a title whose production countries are not known.
-MADE_IN_ANY = MADE_IN + "*"
 
 
 @dataclass
@@ -99,11 +97,18 @@ class TagAssigner:
         self._keyword_patterns = [_phrases(tag.keywords) for tag in vocabulary.tags]
         self._keyword_first_words = [_first_words(tag.keywords) for tag in vocabulary.tags]
         self._not_keyword_patterns = [_phrases(tag.not_keywords) for tag in vocabulary.tags]
-        # "documentary/unscripted" (either will do) -> the columns of the tags requiring it.
-        self._columns_of_requirement: dict[str, list[int]] = {}
+        # "documentary/unscripted" (either will do) -> the columns of the tags requiring it; kept as
+        # (options, whether they name production countries, columns), split once here rather than
+        # for every title scored.
+        columns_of_requirement: dict[str, list[int]] = {}
         for column, tag in enumerate(vocabulary.tags):
             for requirement in tag.requires:
-                self._columns_of_requirement.setdefault(requirement, []).append(column)
+                columns_of_requirement.setdefault(requirement, []).append(column)
+        self._requirements: list[tuple[tuple[str, ...], bool, list[int]]] = []
+        for requirement, columns in columns_of_requirement.items():
+            options = tuple(requirement.split("/"))
+            made_in = any(option.startswith(MADE_IN) for option in options)
+            self._requirements.append((options, made_in, columns))
         self._columns_of_genre: dict[str, list[int]] = {}
         for column, tag in enumerate(vocabulary.tags):
             for genre in tag.genres:
@@ -124,14 +129,14 @@ class TagAssigner:
             if audience in self._column_of_name:
                 scores[row, self._column_of_name[audience]] = 1.0
             met = _met_requirements(title)
-            for requirement, columns in self._columns_of_requirement.items():
-                options = requirement.split("/")
-                if any(option in met for option in options) or (
-                        MADE_IN_ANY in met and any(option.startswith(MADE_IN) for option in options)):
+            for options, made_in, columns in self._requirements:
+                if any(option in met for option in options):
+                    continue
+                if made_in and not title.countries:  # not known (a pitch may not say): nothing to contradict
                     continue
                 if "keyword" in options:  # met column by column: by a keyword or an implying genre
                     columns = [c for c in columns if c not in keyword_columns and c not in genre_columns]
-                elif any(option.startswith(MADE_IN) for option in options):  # or by an implying genre
+                elif made_in:  # or by an implying genre
                     columns = [c for c in columns if c not in genre_columns]
                 scores[row, columns] = RULED_OUT
         return scores
@@ -209,11 +214,9 @@ def genre_groups(genres: Sequence[str]) -> set[str]:
 
 
 def _met_requirements(title: TitleText) -> set[str]:
-    """The requirements (training/vocabulary.py REQUIREMENTS, but "keyword") a title meets. Where its
-    production countries are not known (a pitch may not say), every "made in" requirement holds."""
+    """The requirements (training/vocabulary.py REQUIREMENTS, but "keyword") a title meets, and the
+    "made in" of each of its production countries."""
     met = genre_groups(title.genres) | ({title.kind} if title.kind else set())
-    if not title.countries:
-        return met | {MADE_IN_ANY}
     return met | {f"{MADE_IN}{country.upper()}" for country in title.countries}
 
 

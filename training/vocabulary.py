@@ -36,7 +36,7 @@ FACETS = ("subject", "mood", "setting", "audience", "format")
 REQUIREMENTS = ("keyword", "show", "movie", "unscripted", "documentary", "stand-up", "animation", "kids",
                 "scripted")
 MADE_IN = "made in "
-_MADE_IN_OPTION = re.compile(r"made in [A-Z]{2}")
+_MADE_IN_OPTION = re.compile(re.escape(MADE_IN) + "[A-Z]{2}")
 
 
 @dataclass(frozen=True)
