@@ -50,8 +50,8 @@ def build_content(
     summary_vectors = encoder.transform([summary_text(t.title, t.summary) for t in titles])
     vocabulary = load_vocabulary()
     assigner = TagAssigner(vocabulary, encoder.transform([tag.definition for tag in vocabulary.tags]))
-    texts = [TitleText(t.title, tagging_text(t), t.genres, t.rating, t.kind, getattr(t, "countries", ()))
-             for t in titles]
+    texts = [TitleText(t.title, tagging_text(t), t.genres, t.rating, t.kind, getattr(t, "countries", ()),
+                       getattr(t, "year", None)) for t in titles]
     labels = load_tag_labels()
     row_of = {t.id: row for row, t in enumerate(titles)}
     labelled = [title_id for title_id in sorted(labels) if title_id in row_of]

@@ -59,7 +59,8 @@ class ContentModel:
         summary_vector = self.encoder.transform([summary_text(title, summary)])
         read_genres = with_equivalents(genres, kind)
         tags = self.assigner.assign(summary_vector,
-                                    [TitleText(title, summary, read_genres, rating, kind, countries)])[0]
+                                    [TitleText(title, summary, read_genres, rating, kind, countries,
+                                               year)])[0]
         described = ContentTitle(
             id="",
             title=title,

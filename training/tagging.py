@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.normalize import normalize_title
-from training.vocabulary import FACETS, MADE_IN, Vocabulary
+from training.vocabulary import FACETS, MADE_IN, RELEASED_BEFORE, Vocabulary, is_fact_option
 
 # The keyword bonus before it is fitted (fit_keyword_bonus chooses it on the labelled half).
 KEYWORD_BONUS = 0.15
@@ -70,6 +70,7 @@ class TitleText:
     rating: str | None
     kind: str | None = None
     countries: Sequence[str] = ()  # production countries, ISO alpha-2 (empty: not known)
+    year: int | None = None  # release year (None: not known, or a new title)
 
 
 class TagAssigner:
@@ -98,17 +99,22 @@ class TagAssigner:
         self._keyword_first_words = [_first_words(tag.keywords) for tag in vocabulary.tags]
         self._not_keyword_patterns = [_phrases(tag.not_keywords) for tag in vocabulary.tags]
         # "documentary/unscripted" (either will do) -> the columns of the tags requiring it; kept as
-        # (options, whether they name production countries, columns), split once here rather than
-        # for every title scored.
+        # (options, whether they name production countries, whether they name a fact of the title
+        # that an implying genre overrules, columns), split once here rather than for every title
+        # scored.
         columns_of_requirement: dict[str, list[int]] = {}
         for column, tag in enumerate(vocabulary.tags):
             for requirement in tag.requires:
                 columns_of_requirement.setdefault(requirement, []).append(column)
-        self._requirements: list[tuple[tuple[str, ...], bool, list[int]]] = []
+        self._requirements: list[tuple[tuple[str, ...], bool, bool, list[int]]] = []
         for requirement, columns in columns_of_requirement.items():
             options = tuple(requirement.split("/"))
             made_in = any(option.startswith(MADE_IN) for option in options)
-            self._requirements.append((options, made_in, columns))
+            self._requirements.append((options, made_in, any(map(is_fact_option, options)), columns))
+        # The years of the "released before YYYY" requirements, to tell which a title meets.
+        self._release_years = sorted({int(option.removeprefix(RELEASED_BEFORE))
+                                      for options, *_ in self._requirements for option in options
+                                      if option.startswith(RELEASED_BEFORE)})
         self._columns_of_genre: dict[str, list[int]] = {}
         for column, tag in enumerate(vocabulary.tags):
             for genre in tag.genres:
@@ -128,15 +134,15 @@ class TagAssigner:
             audience = RATING_AUDIENCE.get(title.rating or "")
             if audience in self._column_of_name:
                 scores[row, self._column_of_name[audience]] = 1.0
-            met = _met_requirements(title)
-            for options, made_in, columns in self._requirements:
+            met = _met_requirements(title, self._release_years)
+            for options, made_in, fact, columns in self._requirements:
                 if any(option in met for option in options):
                     continue
                 if made_in and not title.countries:  # not known (a pitch may not say): nothing to contradict
                     continue
                 if "keyword" in options:  # met column by column: by a keyword or an implying genre
                     columns = [c for c in columns if c not in keyword_columns and c not in genre_columns]
-                elif made_in:  # or by an implying genre
+                elif fact:  # or by an implying genre
                     columns = [c for c in columns if c not in genre_columns]
                 scores[row, columns] = RULED_OUT
         return scores
@@ -213,10 +219,16 @@ def genre_groups(genres: Sequence[str]) -> set[str]:
     return groups
 
 
-def _met_requirements(title: TitleText) -> set[str]:
-    """The requirements (training/vocabulary.py REQUIREMENTS, but "keyword") a title meets, and the
-    "made in" of each of its production countries."""
-    met = genre_groups(title.genres) | ({title.kind} if title.kind else set())
+def _met_requirements(title: TitleText, release_years: Sequence[int] = ()) -> set[str]:
+    """The requirements (training/vocabulary.py REQUIREMENTS, but "keyword") a title meets, the
+    "made in" of each of its production countries, and the "released before" of each of the
+    `release_years` after its year."""
+    groups = genre_groups(title.genres)
+    met = groups | ({title.kind} if title.kind else set())
+    if "animation" not in groups:
+        met.add("live action")
+    if title.year is not None:
+        met |= {f"{RELEASED_BEFORE}{year}" for year in release_years if title.year < year}
     return met | {f"{MADE_IN}{country.upper()}" for country in title.countries}
 
 

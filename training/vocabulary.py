@@ -32,11 +32,24 @@ FACETS = ("subject", "mood", "setting", "audience", "format")
 # - "made in XX" (ISO 3166-1 alpha-2): a production country, when the title's countries are known,
 #   or a genre that implies the tag. A film industry's tag (k-drama, bollywood, turkish drama) is a
 #   fact of where a title was made, and sentence similarity gave "turkish drama" to The Simpsons and
-#   24 ("sweeping family power struggles"), "c-drama" to Into the Badlands (martial arts).
+#   24 ("sweeping family power struggles"), "c-drama" to Into the Badlands (martial arts);
+# - "live action": not in the "animation" group (a film industry's drama is not its cartoons:
+#   Tayo the Little Bus and Pororo were "k-drama");
+# - "released before YYYY": a release year before YYYY, or a genre that implies the tag. A title
+#   whose year is not known, and every pitch (a new title), is not: sentence similarity called
+#   documentaries of 2019 about old things "classic", and a pitch would have listed old films.
 REQUIREMENTS = ("keyword", "show", "movie", "unscripted", "documentary", "stand-up", "animation", "kids",
-                "scripted")
+                "scripted", "live action")
 MADE_IN = "made in "
 _MADE_IN_OPTION = re.compile(re.escape(MADE_IN) + "[A-Z]{2}")
+RELEASED_BEFORE = "released before "
+_RELEASED_BEFORE_OPTION = re.compile(re.escape(RELEASED_BEFORE) + "[12][0-9]{3}")
+
+
+def is_fact_option(option: str) -> bool:
+    """Whether a requirement option names a fact of the title, "made in XX" or "released before
+    YYYY", rather than one of the REQUIREMENTS."""
+    return bool(_MADE_IN_OPTION.fullmatch(option) or _RELEASED_BEFORE_OPTION.fullmatch(option))
 
 
 @dataclass(frozen=True)
@@ -81,9 +94,9 @@ def load_vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
         seen.add(name)
         requires = _split(row.get("requires"))
         options = {option for requirement in requires for option in requirement.split("/")}
-        if {option for option in options - set(REQUIREMENTS) if not _MADE_IN_OPTION.fullmatch(option)}:
-            raise ValueError(f"{path.name}:{line}: requires must be among {REQUIREMENTS} or 'made in XX' "
-                             f"(an ISO country code), got {requires}")
+        if {option for option in options - set(REQUIREMENTS) if not is_fact_option(option)}:
+            raise ValueError(f"{path.name}:{line}: requires must be among {REQUIREMENTS}, 'made in XX' "
+                             f"(an ISO country code) or 'released before YYYY', got {requires}")
         keywords = [k.lower() for k in _split(row["keywords"])]
         tags.append(
             TagDefinition(

@@ -400,6 +400,42 @@ def test_the_committed_vocabulary_ties_film_industries_to_their_countries(tmp_pa
         load_vocabulary(bad)
 
 
+def test_classic_tags_need_an_old_release_year_and_industry_dramas_live_action():
+    tags = (TagDefinition("classic", "format", "a classic film", (), ("Classic Movies",),
+                          ("released before 2000",)),
+            TagDefinition("k-drama", "format", "a Korean drama", (), (), ("scripted", "live action")),
+            TagDefinition("science fiction", "subject", "a futuristic story", (), (), ("scripted",)))
+    assigner = TagAssigner(Vocabulary(tags, "test"), np.eye(3, dtype=np.float32), dict.fromkeys(FACETS, 0.5))
+    titles = [
+        TitleText("Old Film", "x", ["Dramas"], "PG", "movie", year=1975),
+        TitleText("Film of 2000", "x", ["Dramas"], "PG", "movie", year=2000),
+        TitleText("Year Not Known", "x", ["Dramas"], "PG", "movie"),  # and every pitch
+        TitleText("Filed As Classic", "x", ["Classic Movies"], "PG", "movie", year=2005),
+        TitleText("Cartoon Bus", "x", ["Kids' TV", "animation"], "TV-Y", "show", year=2010),
+        TitleText("Space Docs", "x", ["Docuseries"], "TV-PG", "show", year=2019),
+    ]
+    scores = assigner.scores(np.full((6, 3), 0.9, dtype=np.float32), titles)
+    assert scores[:4, 0].tolist() == [pytest.approx(0.9), RULED_OUT, RULED_OUT, 1.0]
+    assert scores[4, 1] == RULED_OUT and scores[0, 1] == pytest.approx(0.9), "cartoons are no k-drama"
+    assert scores[5, 2] == RULED_OUT and scores[4, 2] == pytest.approx(0.9), "a documentary is no sci-fi"
+
+
+def test_the_committed_vocabulary_dates_classics_and_keeps_fiction_tags_off_nonfiction(tmp_path):
+    requires = {tag.name: tag.requires for tag in load_vocabulary().tags}
+    assert "released before 2000" in requires["classic"]
+    assert "released before 2010" in requires["cult classic"]
+    for name in ("science fiction", "near future", "fantasy", "epic fantasy", "time travel", "zombies",
+                 "post-apocalyptic", "space opera"):
+        assert "scripted" in requires[name], name
+    for name in ("k-drama", "c-drama", "turkish drama", "bollywood", "telenovela", "nollywood"):
+        assert "live action" in requires[name], name
+    bad = tmp_path / "vocabulary.csv"
+    bad.write_text('name,facet,definition,keywords,genres,requires\n'
+                   'classic,format,"A classic.",,,released before the 90s\n')
+    with pytest.raises(ValueError, match="released before YYYY"):
+        load_vocabulary(bad)
+
+
 def test_format_tags_follow_the_kind_and_either_genre_group():
     series = TitleText("Wild Places", "A look at nature.", ["Docuseries"], "TV-G", "show")
     film = TitleText("One Wild Place", "A look at nature.", ["Documentary"], "TV-G", "movie")
@@ -651,3 +687,23 @@ def test_a_pitch_gets_a_film_industrys_tag_only_from_a_country_that_makes_it():
     assert tags(["TR"]) == ["turkish drama"]
     assert tags([]) == ["turkish drama"], "a pitch that names no country keeps what its summary says"
     assert tags(["US"]) == []
+
+
+def test_a_pitch_is_no_classic_unless_its_year_is_old():
+    titles = [ContentTitle("t", "Casablanca", "movie", "PG", ["Dramas"], [("classic", 1.0)], year=1942)]
+    index = ContentIndex(titles, np.stack([_vector(1.0)]), {"classic": "format"},
+                         ContentWeights(neighbours=0.0))
+    vocabulary = Vocabulary((TagDefinition("classic", "format", "A timeless film.", (), ("Classic Movies",),
+                                           ("released before 2000",)),), "v1")
+    assigner = TagAssigner(vocabulary, np.ones((1, 8), dtype=np.float32) / np.sqrt(8), {"format": 0.5})
+    model = ContentModel(index, assigner, encoder=_SummaryEncoder())
+
+    def tags(year, genres=("Dramas",)):
+        described, _ = model.describe(title="Harbour Lights", kind="movie", genres=list(genres),
+                                      summary="Old lovers meet again in a wartime port.", year=year)
+        return [name for name, _ in described.tags]
+
+    assert tags(None) == [], "a missing year means a new title"
+    assert tags(2026) == []
+    assert tags(1985) == ["classic"]
+    assert tags(None, ("Classic Movies",)) == ["classic"], "a genre that implies it still decides"
