@@ -293,14 +293,30 @@ WRITE_ORDER = [
 ]
 
 
+# Relationship writes whose Cypher takes one row per title with its `links` (graph/queries.py).
+PER_TITLE = frozenset({
+    "MERGE_AVAILABLE_ON", "MERGE_HAS_TERM", "MERGE_IN_GENRE", "MERGE_PRODUCED_IN", "MERGE_DIRECTED",
+    "MERGE_ACTED_IN", "MERGE_CHARTED_IN",
+})
+
+
 def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
 
+def per_title(rows: Iterable[dict]) -> list[dict]:
+    """Edge rows ({"title_id", ...}) as one row per title, {"title_id", "links": [the rest, in order]}."""
+    links: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        links[row["title_id"]].append({key: value for key, value in row.items() if key != "title_id"})
+    return [{"title_id": title_id, "links": title_links} for title_id, title_links in links.items()]
+
+
 def write_rows(driver: neo4j.Driver, rows: dict[str, list[dict]], *, database: str | None = None,
                batch_size: int = BATCH_SIZE, progress: bool = True) -> int:
-    """Run every UNWIND write in batches, each batch its own transaction; return rows written."""
+    """Run every UNWIND write in batches, each batch its own transaction; return rows written.
+    Edge rows from a title go per title (`per_title`), `batch_size` titles to a batch."""
     total = sum(len(rows.get(name, [])) for name in WRITE_ORDER)
     written = 0
     with tqdm(total=total, desc="ingest", unit="row", disable=not progress, mininterval=1.0) as bar:
@@ -308,10 +324,13 @@ def write_rows(driver: neo4j.Driver, rows: dict[str, list[dict]], *, database: s
             for name in WRITE_ORDER:
                 statement = getattr(queries, name)
                 bar.set_postfix_str(name.removeprefix("MERGE_").lower())
-                for batch in _batches(rows.get(name, []), batch_size):
+                grouped = name in PER_TITLE
+                todo = per_title(rows.get(name, [])) if grouped else rows.get(name, [])
+                for batch in _batches(todo, batch_size):
                     session.execute_write(_run_batch, statement, batch)
-                    written += len(batch)
-                    bar.update(len(batch))
+                    count = sum(len(row["links"]) for row in batch) if grouped else len(batch)
+                    written += count
+                    bar.update(count)
     return written
 
 
