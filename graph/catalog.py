@@ -13,6 +13,14 @@ their years agree within 1 (same rule for shows), most shared people first. This
 translated or retitled entries ("La casa de papel" / "Money Heist") at the cost of a few wrong
 pairs inside a franchise with a fixed cast.
 
+Catalog merge, last by summary (with the credits pass): entries still unpaired are paired when
+their summaries are the same text (compared as lower-case words, at least 12 of them), their kinds
+agree, their years agree within 3 (same rule for shows) and no other unpaired entry of either
+catalog has that text. JustWatch copies Netflix's summary, so this joins retitled entries that
+share too few credits: "Tiger King" / "Tiger King: Murder, Mayhem and Madness", "Lovefucked" /
+"Jaoon Kahan Bata Ae Dil" (35 pairs on the shared data). A summary two entries of one catalog
+share (specials of one series) pairs nothing.
+
 Chart matching: a chart key (kind, show_title) matches catalog titles of the same kind
 whose alias has the same normalized name; failing that, for shows, the name without a
 trailing season marker (": Season 2", ": Limited Series", ": Part 3", ...); failing that,
@@ -27,12 +35,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from graph.normalize import normalize_name, normalize_title
+from graph.normalize import normalize_name, normalize_title, summary_words
 from graph.sources import CatalogTitle
 
 _SINGLE_PAIR_MAX_YEAR_GAP = 2
 _MULTI_PAIR_MAX_YEAR_GAP = 1
 _CREDITS_PAIR_MIN_SHARED_PEOPLE = 5
+_SUMMARY_PAIR_MAX_YEAR_GAP = 3
 NETFLIX = "Netflix"
 
 # Applied to normalized names, so ": Season 2" has already become " season 2".
@@ -252,6 +261,28 @@ def _pair_by_credits(
     return _pair_greedily(scored_pairs)
 
 
+def _pair_by_summary(
+    netflix: list[CatalogTitle], justwatch: list[CatalogTitle]
+) -> list[tuple[CatalogTitle, CatalogTitle]]:
+    """Pair differently named entries whose summaries are one text held by one entry on each side."""
+    def unique_by_text(entries: list[CatalogTitle]) -> dict[str, CatalogTitle]:
+        by_text: dict[str, list[CatalogTitle]] = defaultdict(list)
+        for entry in entries:
+            text = summary_words(entry.summary)
+            if text is not None:
+                by_text[text].append(entry)
+        return {text: found[0] for text, found in by_text.items() if len(found) == 1}
+
+    justwatch_by_text = unique_by_text(justwatch)
+    return [
+        (netflix_title, justwatch_title)
+        for text, netflix_title in sorted(unique_by_text(netflix).items())
+        if (justwatch_title := justwatch_by_text.get(text)) is not None
+        and justwatch_title.kind == netflix_title.kind
+        and _years_compatible(netflix_title, justwatch_title, _SUMMARY_PAIR_MAX_YEAR_GAP)
+    ]
+
+
 def _by_key(titles: list[CatalogTitle]) -> dict[tuple[str, str], list[CatalogTitle]]:
     """Group catalog titles by (normalized title, kind)."""
     groups: dict[tuple[str, str], list[CatalogTitle]] = defaultdict(list)
@@ -270,7 +301,8 @@ def merge_catalogs(
         justwatch: entries of titles.csv.
         pair_by_credits: also pair entries left unpaired by the name rule when they share at
             least 5 credited people and their years agree (default True; on the shared data it
-            joins 178 retitled or translated entries, about 3 of them wrongly).
+            joins 178 retitled or translated entries, about 3 of them wrongly), then those that
+            still are when their summaries are one text (35 more; module docstring).
     """
     justwatch_by_key = _by_key(justwatch)
     pairs = [
@@ -281,6 +313,11 @@ def merge_catalogs(
     paired_ids = {entry.source_id for pair in pairs for entry in pair}
     if pair_by_credits:
         pairs += _pair_by_credits(
+            [title for title in netflix if title.source_id not in paired_ids],
+            [title for title in justwatch if title.source_id not in paired_ids],
+        )
+        paired_ids = {entry.source_id for pair in pairs for entry in pair}
+        pairs += _pair_by_summary(
             [title for title in netflix if title.source_id not in paired_ids],
             [title for title in justwatch if title.source_id not in paired_ids],
         )

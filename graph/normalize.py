@@ -53,6 +53,19 @@ def _fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+# A summary this long is one work's own text: JustWatch and the other catalogs copy Netflix's, so
+# two entries that share it are one work listed twice (graph/catalog.py, training/franchise.py).
+# Shorter ones ("A stand-up special.") are shared by unrelated titles.
+SUMMARY_KEY_MIN_WORDS = 12
+_WORD = re.compile(r"\w+")
+
+
+def summary_words(text: str | None) -> str | None:
+    """A summary as lower-case words joined by spaces, or None when it has under 12 of them."""
+    words = _WORD.findall((text or "").lower())
+    return " ".join(words) if len(words) >= SUMMARY_KEY_MIN_WORDS else None
+
+
 def normalize_title(text: str) -> str:
     """Return the comparison key of a title ("La Casa de Papel!" -> "la casa de papel")."""
     if text.isascii():

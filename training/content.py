@@ -35,7 +35,7 @@ from scipy import sparse
 
 from graph.catalog import NETFLIX
 from training.comp_prior import hubness, prominence
-from training.franchise import franchise_key, is_companion, names_franchise, work_key
+from training.franchise import franchise_key, is_companion, names_franchise, same_works, work_key
 from training.genre_equivalents import in_justwatch_words
 from training.tagging import genre_groups
 from training.vectors import top_k, unit_rows
@@ -119,6 +119,7 @@ class ContentTitle:
     year: int | None = None
     services: list[str] = field(default_factory=list)
     votes: float | None = None  # IMDb votes (JustWatch), for prominence
+    text_key: str | None = None  # its summary's digest (training/franchise.py text_key): one work's text
 
 
 def audience_class(rating: str | None, genres: Sequence[str]) -> str:
@@ -236,7 +237,9 @@ class ContentIndex:
         self.position = {title_id: i for i, title_id in enumerate(self.ids)}
         self.audience = [audience_class(t.rating, t.genres) for t in self.titles]
         self.franchise = [franchise_key(t.title) for t in self.titles]
-        self.work = [work_key(t.title, t.kind) for t in self.titles]
+        # One id per work: entries of one name (language versions, cuts) or of one summary text.
+        self.work, self._work_of_key = same_works(
+            [(work_key(t.title, t.kind), t.text_key) for t in self.titles])
         self.people = [frozenset(t.people) for t in self.titles]
         # Titles without a known service come from the Netflix files (graphs ingested before
         # the other catalogs, tiny test graphs).
@@ -409,7 +412,7 @@ class ContentIndex:
     ) -> list[tuple[int, float]]:
         """Keep ranked candidates that pass the audience, franchise and same-work rules."""
         own_audience = audience_class(title.rating, title.genres)
-        seen_works = {work_key(title.title, title.kind)}
+        seen_works = self.works_of(title)
         own_franchise = franchise_key(title.title)
         franchises: Counter = Counter()
         kept = []
@@ -436,6 +439,12 @@ class ContentIndex:
             if len(kept) == k:
                 break
         return kept
+
+    def works_of(self, title: ContentTitle) -> set[str]:
+        """The work ids a title is (a catalog title's own; a new one's, when its name or summary
+        is a catalog work's): a list of its comps holds none of them."""
+        keys = (work_key(title.title, title.kind), title.text_key)
+        return {self._work_of_key.get(key, key) for key in keys if key is not None}
 
     def comps_of(self, title_id: str, k: int = 10, **filters) -> list[tuple[int, float]]:
         """Comps of a catalog title."""

@@ -15,6 +15,7 @@ from graph.embeddings import TitleRow
 from training.content import ContentIndex, ContentTitle, ContentWeights
 from training.content_model import ContentModel, summary_text
 from training.features import MiniLmEncoder
+from training.franchise import text_key
 from training.tagging import TagAssigner, TitleText, fit_keyword_bonus, precision_recall_at
 from training.vocabulary import load_tag_labels, load_vocabulary
 
@@ -83,6 +84,7 @@ def build_content(
             year=t.year,
             services=list(t.services),
             votes=getattr(t, "imdb_votes", None),
+            text_key=text_key(t.summary),
         )
         for t, title_tags in zip(titles, tags, strict=True)
     ]

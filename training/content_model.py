@@ -13,6 +13,7 @@ import numpy as np
 
 from training.content import ContentIndex, ContentTitle
 from training.features import MiniLmEncoder
+from training.franchise import text_key
 from training.genre_equivalents import with_equivalents
 from training.layout import LAYOUT_FILE, Layout
 from training.tagging import KEYWORD_BONUS, TagAssigner, TitleText
@@ -70,6 +71,7 @@ class ContentModel:
             tags=tags,
             people=list(people),
             year=year,
+            text_key=text_key(summary),
         )
         vector = self.index.embed([replace(described, genres=read_genres)], summary_vector)[0]
         return described, vector

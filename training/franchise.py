@@ -1,18 +1,22 @@
-"""Franchise keys and same-work keys of titles, from their names.
+"""Franchise keys and same-work keys of titles, from their names and summaries.
 
 A marketer's top 10 should not spend eight places on one franchise ("Pokémon the Movie: ..."
 eight times), nor list one work twice (the catalog holds ten titles twice). Both are read off
 the title: the franchise key is the name before a subtitle, without sequel markers; the work
-key is the whole normalized name plus the kind.
+key is the whole normalized name plus the kind. A work listed under two names ("Sarpatta
+Parampara" / "Sarpatta Parambarai", "Escape Plan: The Extractors (4K UHD)" / "Escape Plan: the
+Extractors Aka Escape Plan 3") shows by its summary, the same text of at least 12 words
+(`text_key`); `same_works` joins entries linked by either key.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from graph.normalize import normalize_title
+from graph.normalize import normalize_title, summary_words
 
 # "Narcos: Mexico", "Pokémon the Movie - I Choose You", "Sacred Games (Season 2)".
 _SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s|\(|\|)")
@@ -129,16 +133,51 @@ def work_key(title: str, kind: str) -> str:
         title = shorter
 
 
+def text_key(summary: str | None) -> str | None:
+    """A digest of the summary's words (graph.normalize.summary_words); None for a short summary."""
+    words = summary_words(summary)
+    return None if words is None else "text:" + hashlib.blake2b(words.encode(), digest_size=8).hexdigest()
+
+
+def same_works(keys: Sequence[tuple[str, str | None]]) -> tuple[list[str], dict[str, str]]:
+    """One work id per entry, given each entry's (work key, text key): entries that share either
+    key, directly or through others, get one id (the work key of the first of them). Also returns
+    every key's work id, for telling which work a title outside the entries is."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for work, text in keys:
+        first = root(work)
+        if text is not None:
+            second = root(text)
+            # A root is a work key unless the text is new here: then it joins this entry's work;
+            # otherwise this entry's work joins the earlier entry's.
+            if second != first:
+                if second.startswith("text:"):
+                    parent[second] = first
+                else:
+                    parent[first] = second
+    ids = [root(work) for work, _ in keys]
+    return ids, {key: root(key) for key in parent}
+
+
 def _plain_name(key: str, title: str) -> bool:
     """Whether the title is its franchise key and nothing else: no subtitle, number or sequel mark."""
     return normalize_title(title) == key
 
 
-def franchise_pairs(ids: Sequence[str], titles: Sequence[str], kinds: Sequence[str]) -> list[tuple[str, str]]:
+def franchise_pairs(ids: Sequence[str], titles: Sequence[str], kinds: Sequence[str],
+                    works: Sequence[str] | None = None) -> list[tuple[str, str]]:
     """Pairs of different works that share a franchise key, where at least one names a sequel or
     spin-off (a subtitle or a number), so two unrelated films that share a plain name do not count.
     A work listed more than once (language versions, cuts) takes part once, by its shortest
-    entry: a list holds one entry per work, so its other entries could never be found.
+    entry: a list holds one entry per work, so its other entries could never be found. `works`
+    gives each entry's work id (`same_works`); without it, the work key of its name.
     A companion piece pairs only with other companion pieces: it is not a sequel or a spin-off.
     """
     groups: dict[str, dict[str, int]] = defaultdict(dict)
@@ -146,7 +185,7 @@ def franchise_pairs(ids: Sequence[str], titles: Sequence[str], kinds: Sequence[s
         key = franchise_key(title)
         if key is None:
             continue
-        work = work_key(title, kinds[position])
+        work = works[position] if works is not None else work_key(title, kinds[position])
         kept = groups[key].get(work)
         if kept is None or (len(title), ids[position]) < (len(titles[kept]), ids[kept]):
             groups[key][work] = position

@@ -22,7 +22,15 @@ from training.content import (
 )
 from training.content_fit import tagging_text
 from training.content_model import ContentModel
-from training.franchise import franchise_key, franchise_pairs, is_companion, names_franchise, work_key
+from training.franchise import (
+    franchise_key,
+    franchise_pairs,
+    is_companion,
+    names_franchise,
+    same_works,
+    text_key,
+    work_key,
+)
 from training.genre_equivalents import with_equivalents
 from training.tagging import (
     KEYWORD_BONUS,
@@ -149,6 +157,43 @@ def test_rules_keep_kids_titles_duplicates_and_a_third_franchise_entry_out():
     assert "t5" not in comps, "the same work listed twice"
     assert sum(c in comps for c in ("t2", "t3", "t4")) == 2, "at most two titles of one franchise"
     assert comps[:2] == ["t6", "t2"] or comps[0] in ("t2", "t6")
+
+
+SARPATTA = ("In 1970s Madras, a young labourer steps into the boxing ring to defend the honour of "
+            "his clan against a rival clan.")
+
+
+def test_one_summary_under_two_names_is_one_work_and_a_short_summary_is_no_evidence():
+    assert text_key(SARPATTA) == text_key(SARPATTA.upper() + "  ") is not None
+    assert text_key("A stand-up special.") is None
+    ids, of_key = same_works([("movie:sarpatta parampara", text_key(SARPATTA)),
+                              ("movie:sarpatta parambarai", text_key(SARPATTA)),
+                              ("movie:sarpatta parampara", None),
+                              ("movie:rocky", None)])
+    assert ids == ["movie:sarpatta parampara"] * 3 + ["movie:rocky"]
+    assert of_key[text_key(SARPATTA)] == of_key["movie:sarpatta parambarai"] == ids[0]
+
+
+def test_a_work_listed_under_two_names_takes_one_place_among_comps():
+    boxing = [("boxing", 1.0)]
+    def film(title_id, name, summary=None):
+        return ContentTitle(title_id, name, "movie", "R", ["Dramas"], boxing, text_key=text_key(summary))
+
+    titles = [film("a", "Raging Fists", "Fists " * 12), film("b", "Sarpatta Parampara", SARPATTA),
+              film("c", "Sarpatta Parambarai", SARPATTA), film("d", "Ring Kings")]
+    vectors = np.stack([_vector(1, 0.1), _vector(1, 0.11), _vector(1, 0.12), _vector(1, 0.3)])
+    index = ContentIndex(titles, vectors, {"boxing": "subject"},
+                         ContentWeights(neighbours=0.0, prominence=0.0, hub=0.0))
+    assert [index.ids[j] for j, _ in index.comps_of("a", k=3)] == ["b", "d"]
+    assert [index.ids[j] for j, _ in index.comps_of("c", k=3)] == ["a", "d"]
+    # A pitch whose summary is a catalog work's text is that work: the list leaves it out.
+    pitch = ContentTitle("", "Madras Ring", "movie", "R", ["Dramas"], boxing, text_key=text_key(SARPATTA))
+    assert [index.ids[j] for j, _ in index.comps(index.matrix[1], pitch, 3)] == ["a", "d"]
+    names = ["Sarpatta: Parampara", "Sarpatta: Parambarai", "Sarpatta 2"]
+    works, _ = same_works([(work_key(name, "movie"), key)
+                           for name, key in zip(names, [text_key(SARPATTA)] * 2 + [None], strict=True)])
+    assert len(franchise_pairs(["b", "c", "e"], names, ["movie"] * 3)) == 3
+    assert franchise_pairs(["b", "c", "e"], names, ["movie"] * 3, works) == [("b", "e")]
 
 
 @pytest.mark.parametrize(("rating", "listed"), [("TV-PG", True), ("TV-G", True), ("TV-14", False),

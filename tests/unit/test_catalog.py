@@ -105,6 +105,32 @@ def test_four_shared_people_are_not_enough():
     assert len(merge_catalogs(netflix, justwatch)) == 2
 
 
+TIGER_KING = ("An exploration of big cat breeding and its bizarre underworld, populated by eccentric "
+              "characters, feuds and a plot for murder.")
+
+
+def test_entries_with_one_summary_pair_despite_different_names():
+    netflix = [entry("s2796", "Tiger King: Murder, Mayhem and Madness", kind="show", summary=TIGER_KING)]
+    justwatch = [entry("ts227305", "Tiger King", kind="show", summary=TIGER_KING.upper())]
+    (title,) = merge_catalogs(netflix, justwatch)
+    assert (title.id, title.aliases) == ("s2796", ["Tiger King: Murder, Mayhem and Madness", "Tiger King"])
+
+
+def test_a_summary_pairs_nothing_when_short_shared_in_one_catalog_or_years_apart():
+    short = "A stand-up special."
+    assert len(merge_catalogs([entry("s1", "A", summary=short)], [entry("tm1", "B", summary=short)])) == 2
+    # Two specials of one series with one summary: which of them JustWatch's entry is, is not known.
+    netflix = [entry("s1", "Octonauts & the Reef", summary=TIGER_KING),
+               entry("s2", "Octonauts & the Caves", summary=TIGER_KING)]
+    assert len(merge_catalogs(netflix, [entry("tm1", "Octonauts", summary=TIGER_KING)])) == 3
+    assert len(merge_catalogs([entry("s1", "A", year=2020, summary=TIGER_KING)],
+                              [entry("tm1", "B", year=2016, summary=TIGER_KING)])) == 2
+    assert len(merge_catalogs([entry("s1", "A", summary=TIGER_KING)],
+                              [entry("tm1", "B", kind="show", summary=TIGER_KING)])) == 2
+    assert len(merge_catalogs([entry("s1", "A", summary=TIGER_KING)], [entry("tm1", "B", summary=TIGER_KING)],
+                              pair_by_credits=False)) == 2
+
+
 def test_merged_title_takes_netflix_id_and_name_and_longer_summary():
     netflix = [entry("s9", "La Haine", summary="Short.", rating="R", date_added="2021-01-01")]
     justwatch = [entry("tm1", "La haine", summary="A much longer summary.", imdb_score=8.1)]
