@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -445,6 +445,24 @@ class ContentIndex:
         is a catalog work's): a list of its comps holds none of them."""
         keys = (work_key(title.title, title.kind), title.text_key)
         return {self._work_of_key.get(key, key) for key in keys if key is not None}
+
+    def distinct_works(self, ranked: Iterable[tuple[str, float]], k: int, *,
+                       seen: Iterable[str] = ()) -> list[tuple[str, float]]:
+        """The first k of `ranked` (title id, score) pairs with one entry per work, none of the works
+        of the titles in `seen` (the title itself): the same-work rule for lists ranked by another
+        score (audience comps). Ids the index does not hold pass."""
+        works = {self.work[self.position[title_id]] for title_id in seen if title_id in self.position}
+        kept = []
+        for title_id, score in ranked:
+            position = self.position.get(title_id)
+            if position is not None:
+                if self.work[position] in works:
+                    continue
+                works.add(self.work[position])
+            kept.append((title_id, score))
+            if len(kept) == k:
+                break
+        return kept
 
     def comps_of(self, title_id: str, k: int = 10, **filters) -> list[tuple[int, float]]:
         """Comps of a catalog title."""

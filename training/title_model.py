@@ -257,7 +257,11 @@ class TitleModel:
             position = self.index["title"].get(title_id)
             if position is not None:
                 scores[position] = -np.inf
-        return [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k)]
+        if self.content is None:
+            return [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k)]
+        # One entry per work (ContentIndex.distinct_works), from a few spare places.
+        ranked = [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k + 10)]
+        return self.content.index.distinct_works(ranked, k, seen=exclude_ids)
 
     # --- audience (issue 4) ------------------------------------------------------------------
     @property

@@ -189,6 +189,10 @@ def test_a_work_listed_under_two_names_takes_one_place_among_comps():
     # A pitch whose summary is a catalog work's text is that work: the list leaves it out.
     pitch = ContentTitle("", "Madras Ring", "movie", "R", ["Dramas"], boxing, text_key=text_key(SARPATTA))
     assert [index.ids[j] for j, _ in index.comps(index.matrix[1], pitch, 3)] == ["a", "d"]
+    # Lists ranked by another score (audience comps) keep one entry per work the same way.
+    assert index.distinct_works([("b", 0.9), ("c", 0.8), ("x", 0.7), ("d", 0.6)], 3, seen=["a"]) == [
+        ("b", 0.9), ("x", 0.7), ("d", 0.6)]
+    assert index.distinct_works([("b", 0.9), ("c", 0.8), ("d", 0.6)], 3, seen=["c"]) == [("d", 0.6)]
     names = ["Sarpatta: Parampara", "Sarpatta: Parambarai", "Sarpatta 2"]
     works, _ = same_works([(work_key(name, "movie"), key)
                            for name, key in zip(names, [text_key(SARPATTA)] * 2 + [None], strict=True)])

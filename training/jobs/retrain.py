@@ -26,6 +26,9 @@ from training.train import TrainConfig, fit_features, top_k_comps, train_model
 CONTENT_COMPS_K = {"netflix": 30, "all": 10}
 
 
+SPARE_COMPS = 10
+
+
 def explained_audience_comps(content: ContentModel, title_ids: list[str],
                              comps: list[list[tuple[str, float]]]) -> list[list[dict]]:
     """Audience comps with the same explanation as content comps (shared tags, genres, people),
@@ -148,8 +151,12 @@ def _write_back(driver, settings, version: str, graph, result, content_model: Co
                 progress: bool, echo: Callable[[str], None]) -> dict:
     """Embeddings, audience and content comps, vocabulary tags and country stats into Neo4j."""
     # Audience comps are Netflix titles: the only ones whose audience the charts show.
-    nearest = top_k_comps(graph.title_ids, result.title_embeddings, comps_k,
+    # A few spare places: a work listed twice (language versions, one summary under two names)
+    # takes one (ContentIndex.distinct_works).
+    nearest = top_k_comps(graph.title_ids, result.title_embeddings, comps_k + SPARE_COMPS,
                           candidates=content_model.index.on_netflix)
+    nearest = [content_model.index.distinct_works(ranked, comps_k, seen=[title_id])
+               for title_id, ranked in zip(graph.title_ids, nearest, strict=True)]
     comps = explained_audience_comps(content_model, graph.title_ids, nearest)
     echo(f"content comps of {len(graph.title_ids):,} titles among Netflix's titles and all services'")
     content_comps = {scope: content_model.comps_of_all(k, scope=scope)
