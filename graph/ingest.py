@@ -3,7 +3,8 @@
 Reading, merging and matching happen in plain Python (graph.sources, graph.catalog,
 graph.tags); this module turns the result into rows for the `UNWIND` writes of
 graph.queries and runs them batch by batch. Every write is a MERGE keyed by a unique
-property, so a second run (or a run after an interrupted one) ends in the same graph.
+property, so a second run (or a run after an interrupted one) ends in the same graph; catalog
+titles the files no longer give are removed (graph.maintenance.remove_stale_titles).
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ from graph.catalog import (
     merge_other_services,
 )
 from graph.country_stats import refresh_country_stats
-from graph.maintenance import graph_counts, link_saved_title_terms, retire_summary_word_tags
+from graph.maintenance import (
+    graph_counts,
+    link_saved_title_terms,
+    remove_stale_titles,
+    retire_summary_word_tags,
+)
 from graph.normalize import CountryResolver, normalize_name, normalize_title
 from graph.schema import apply_schema
 from graph.sources import (
@@ -371,6 +377,10 @@ def ingest(driver: neo4j.Driver, data_dir: Path, reports_dir: Path, *, database:
         echo(f"retired {retired:,} summary-word Tag nodes of an older graph (written again as Term nodes)")
     rows = build_rows(source, CountryResolver())
     written = write_rows(driver, rows, database=database, batch_size=batch_size, progress=progress)
+    stale = remove_stale_titles(driver, {title.id for title in source.titles}, database)
+    if stale:
+        echo(f"removed {len(stale):,} titles the data files no longer give "
+             f"({', '.join(stale[:5])}{', ...' if len(stale) > 5 else ''})")
     link_saved_title_terms(driver, database)
     # Market weights and genre affinity come from the charts just written (tags: after train).
     refresh_country_stats(driver, min_support=affinity_min_support, database=database, echo=echo)

@@ -33,6 +33,17 @@ def retire_summary_word_tags(driver: neo4j.Driver, database: str | None = None,
     return deleted
 
 
+def remove_stale_titles(driver: neo4j.Driver, title_ids: set[str], database: str | None = None,
+                        batch_size: int = 2_000) -> list[str]:
+    """Delete the catalog titles (with their edges) that are not in `title_ids`, the titles the
+    data files give now; return their ids. Titles saved through the API stay."""
+    records, _, _ = driver.execute_query(queries.CATALOG_TITLE_IDS, database_=database, routing_="r")
+    stale = sorted(record["id"] for record in records if record["id"] not in title_ids)
+    for start in range(0, len(stale), batch_size):
+        driver.execute_query(queries.DELETE_TITLES, ids=stale[start:start + batch_size], database_=database)
+    return stale
+
+
 def link_saved_title_terms(driver: neo4j.Driver, database: str | None = None) -> int:
     """HAS_TERM edges of API-saved titles that have none (saved before the Term label)."""
     records, _, _ = driver.execute_query(queries.LINK_SAVED_TITLE_TERMS, database_=database)

@@ -148,6 +148,19 @@ DELETE_NODES_IN_TRANSACTIONS = _q("""
     CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $batch_size ROWS
 """)
 
+# Catalog titles the data files no longer give (a title gone from the user's newer copy, or an
+# entry a newer merge rule joins to another): a plain ingest removes them, so it ends where
+# `ingest --fresh` would. Titles saved through the API (source 'api') are not the files' to remove.
+CATALOG_TITLE_IDS = _q("""
+    MATCH (t:Title) WHERE coalesce(t.source, '') <> 'api'
+    RETURN t.id AS id
+""")
+DELETE_TITLES = _q("""
+    UNWIND $ids AS id
+    MATCH (t:Title {id: id}) WHERE coalesce(t.source, '') <> 'api'
+    DETACH DELETE t
+""")
+
 # Graphs ingested before summary terms had their own label held them as Tag nodes without a
 # facet (HAS_TAG edges, the title's `tags` property). A plain ingest writes them again as Term
 # nodes; these retire the old form first, so Tag holds the vocabulary alone.

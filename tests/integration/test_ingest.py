@@ -169,10 +169,24 @@ def test_an_older_graphs_summary_word_tags_are_retired(full_graph, driver):
         driver.execute_query("MATCH (x:Tag {name: 'an older vocabulary tag'}) DETACH DELETE x")
 
 
-def test_second_ingest_changes_nothing(full_graph, driver, data_dir, settings):
+def test_second_ingest_changes_nothing_but_removes_titles_the_files_no_longer_give(
+        full_graph, driver, data_dir, settings):
     before = graph_counts(driver), _checksum(driver)
-    summary = ingest(driver, data_dir, settings.reports_dir, progress=False, echo=lambda _: None)
-    assert (summary.nodes, summary.relationships) == before[0]
+    # A title an older copy of the files (or an older merge rule) gave, and one saved through the API.
+    driver.execute_query("""
+        MATCH (g:Genre) WITH g ORDER BY g.name LIMIT 1
+        CREATE (:Title {id: 'tm-gone', title: 'Gone'})-[:IN_GENRE]->(g)
+        CREATE (:Title {id: 'api-kept', title: 'Kept', source: 'api'})""")
+    lines = []
+    try:
+        summary = ingest(driver, data_dir, settings.reports_dir, progress=False, echo=lines.append)
+        assert "removed 1 titles the data files no longer give (tm-gone)" in lines
+        left = _scalar(driver, "MATCH (t:Title) WHERE t.id IN ['tm-gone', 'api-kept'] RETURN collect(t.id)")
+        assert left == ["api-kept"]
+    finally:
+        driver.execute_query("MATCH (t:Title {id: 'api-kept'}) DETACH DELETE t")
+    nodes = dict(summary.nodes, Title=summary.nodes["Title"] - 1)
+    assert (nodes, summary.relationships) == before[0]
     assert _checksum(driver) == before[1]
 
 
