@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.normalize import normalize_title
-from training.vocabulary import FACETS, MADE_IN, RELEASED_BEFORE, Vocabulary, is_fact_option
+from training.vocabulary import FACETS, MADE_IN, RELEASED_BEFORE, Vocabulary, fact_option
 
 # The keyword bonus before it is fitted (fit_keyword_bonus chooses it on the labelled half).
 KEYWORD_BONUS = 0.15
@@ -109,12 +109,13 @@ class TagAssigner:
         self._requirements: list[tuple[tuple[str, ...], bool, bool, list[int]]] = []
         for requirement, columns in columns_of_requirement.items():
             options = tuple(requirement.split("/"))
-            made_in = any(option.startswith(MADE_IN) for option in options)
-            self._requirements.append((options, made_in, any(map(is_fact_option, options)), columns))
+            facts = [fact for fact in map(fact_option, options) if fact is not None]
+            made_in = any(fact == MADE_IN for fact, _ in facts)
+            self._requirements.append((options, made_in, bool(facts), columns))
         # The years of the "released before YYYY" requirements, to tell which a title meets.
-        self._release_years = sorted({int(option.removeprefix(RELEASED_BEFORE))
-                                      for options, *_ in self._requirements for option in options
-                                      if option.startswith(RELEASED_BEFORE)})
+        self._release_years = sorted({int(value) for options, *_ in self._requirements
+                                      for fact, value in filter(None, map(fact_option, options))
+                                      if fact == RELEASED_BEFORE})
         self._columns_of_genre: dict[str, list[int]] = {}
         for column, tag in enumerate(vocabulary.tags):
             for genre in tag.genres:

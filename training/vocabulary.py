@@ -41,15 +41,24 @@ FACETS = ("subject", "mood", "setting", "audience", "format")
 REQUIREMENTS = ("keyword", "show", "movie", "unscripted", "documentary", "stand-up", "animation", "kids",
                 "scripted", "live action")
 MADE_IN = "made in "
-_MADE_IN_OPTION = re.compile(re.escape(MADE_IN) + "[A-Z]{2}")
 RELEASED_BEFORE = "released before "
-_RELEASED_BEFORE_OPTION = re.compile(re.escape(RELEASED_BEFORE) + "[12][0-9]{3}")
+# The one place the two fact options' wording is read: "made in KR", "released before 2000".
+_FACT_OPTION = re.compile(rf"(?P<fact>{MADE_IN}|{RELEASED_BEFORE})(?P<value>[A-Z]{{2}}|[12][0-9]{{3}})")
+
+
+def fact_option(option: str) -> tuple[str, str] | None:
+    """A requirement option that names a fact of the title, as (MADE_IN, "KR") or
+    (RELEASED_BEFORE, "2000"); None for one of the REQUIREMENTS (or a malformed option)."""
+    match = _FACT_OPTION.fullmatch(option)
+    if match is None or (match["fact"] == MADE_IN) != match["value"].isalpha():
+        return None
+    return match["fact"], match["value"]
 
 
 def is_fact_option(option: str) -> bool:
     """Whether a requirement option names a fact of the title, "made in XX" or "released before
     YYYY", rather than one of the REQUIREMENTS."""
-    return bool(_MADE_IN_OPTION.fullmatch(option) or _RELEASED_BEFORE_OPTION.fullmatch(option))
+    return fact_option(option) is not None
 
 
 @dataclass(frozen=True)

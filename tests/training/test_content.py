@@ -42,7 +42,14 @@ from training.tagging import (
     genre_groups,
     precision_recall_at,
 )
-from training.vocabulary import FACETS, TagDefinition, Vocabulary, load_tag_labels, load_vocabulary
+from training.vocabulary import (
+    FACETS,
+    TagDefinition,
+    Vocabulary,
+    fact_option,
+    load_tag_labels,
+    load_vocabulary,
+)
 
 
 @pytest.mark.parametrize(
@@ -447,6 +454,14 @@ def test_the_committed_vocabulary_ties_film_industries_to_their_countries(tmp_pa
                    'turkish drama,format,"A Turkish drama.",,,made in Turkey\n')
     with pytest.raises(ValueError, match="made in XX"):
         load_vocabulary(bad)
+
+
+@pytest.mark.parametrize(("option", "fact"), [
+    ("made in KR", ("made in ", "KR")), ("released before 2000", ("released before ", "2000")),
+    ("made in Turkey", None), ("made in kr", None), ("made in 2000", None), ("released before KR", None),
+    ("released before 99", None), ("kids", None)])
+def test_a_fact_option_is_read_in_one_place(option, fact):
+    assert fact_option(option) == fact
 
 
 def test_classic_tags_need_an_old_release_year_and_industry_dramas_live_action():
