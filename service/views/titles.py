@@ -10,6 +10,9 @@ from service.contract import endpoint
 from service.errors import ModelUnavailable, NotFound
 from service.localization import add_expected_hours
 
+# Vector-index comps asked for beyond the k wanted: a work already listed takes no place.
+SPARE_COMPS = 10
+
 bp = Blueprint("titles", __name__, url_prefix="/v1/titles")
 
 _ID = {"title_id": "a title id as returned by search (e.g. `s34`)"}
@@ -89,11 +92,12 @@ def _similar(title_id: str, query: schemas.SimilarQuery) -> dict:
     # them for scope `all`: audience comps are stored among Netflix's titles).
     if len(comps) < query.k and row["embedded"] and query.basis == "audience":
         extra = reads.similar_from_index(
-            driver, title_id, k=query.k - len(comps), kind=query.type, country=query.country,
+            driver, title_id, k=query.k - len(comps) + SPARE_COMPS, kind=query.type, country=query.country,
             exclude=[comp["id"] for comp in comps], candidates=min(1000, max(100, query.k * 50)),
             scope=query.scope,
             **handle.read_options)
-        comps += [dict(comp, source="vector_index") for comp in extra]
+        comps = _one_per_work(title_id, comps + [dict(comp, source="vector_index") for comp in extra],
+                              query.k)
     warnings = []
     if len(comps) < query.k:
         warnings.append({"code": "fewer_comps", "message": (
@@ -101,6 +105,18 @@ def _similar(title_id: str, query: schemas.SimilarQuery) -> dict:
     return {"id": row["id"], "title": row["title"], "model_version": row["version"],
             "similar": [dict(comp, rank=rank) for rank, comp in enumerate(comps, start=1)],
             "warnings": warnings}
+
+
+def _one_per_work(title_id: str, comps: list[dict], k: int) -> list[dict]:
+    """The first k comps with one entry per work (the loaded model's ContentIndex.distinct_works,
+    as the stored lists were written); the first k as they come when no content model is loaded."""
+    loaded = context.models().current()
+    content = getattr(loaded.model, "content", None) if loaded is not None else None
+    if content is None:
+        return comps[:k]
+    kept = {comp_id for comp_id, _ in content.index.distinct_works(
+        [(comp["id"], comp["score"]) for comp in comps], k, seen=[title_id])}
+    return [comp for comp in comps if comp["id"] in kept]
 
 
 def _with_facets(comp: dict) -> dict:

@@ -256,3 +256,29 @@ def test_cached_comps_follow_a_retrain(client, seeded_graph, app, trained):
         second = client.get("/v1/titles/svc-kr1/similar?k=3&basis=audience").get_json()
     assert second["model_version"] == "retrain-v2"
     assert [comp["id"] for comp in second["similar"]] == [comp["id"] for comp in first["similar"]]
+
+
+def test_vector_index_comps_keep_one_entry_per_work(monkeypatch):
+    """The fill-up from the vector index passes the same-work rule the stored lists were written
+    with (a work listed twice, by name or by one summary, takes one place)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from service.views import titles
+    from training.content import ContentIndex, ContentTitle
+    from training.franchise import text_key
+
+    summary = "A young labourer steps into the boxing ring to defend the honour of his clan in Madras."
+    catalog = [ContentTitle("a", "Raging Fists", "movie", "R", [], []),
+               ContentTitle("b", "Sarpatta Parampara", "movie", "R", [], [], text_key=text_key(summary)),
+               ContentTitle("c", "Sarpatta Parambarai", "movie", "R", [], [], text_key=text_key(summary)),
+               ContentTitle("d", "Raging Fists (Hindi)", "movie", "R", [], []),
+               ContentTitle("e", "Ring Kings", "movie", "R", [], [])]
+    index = ContentIndex(catalog, np.eye(5, dtype=np.float32), {})
+    loaded = SimpleNamespace(model=SimpleNamespace(content=SimpleNamespace(index=index)))
+    monkeypatch.setattr(titles.context, "models", lambda: SimpleNamespace(current=lambda: loaded))
+    comps = [{"id": comp_id, "score": 0.9 - 0.1 * rank} for rank, comp_id in enumerate("bcde")]
+    assert [comp["id"] for comp in titles._one_per_work("a", comps, 3)] == ["b", "e"]
+    monkeypatch.setattr(titles.context, "models", lambda: SimpleNamespace(current=lambda: None))
+    assert [comp["id"] for comp in titles._one_per_work("a", comps, 3)] == ["b", "c", "d"]
