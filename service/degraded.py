@@ -123,8 +123,10 @@ def similar(title_id: str, query, unavailable: Neo4jUnavailable) -> dict:
             raise unavailable
         comps = model.content.similar_to_title(title_id, query.k, kind=query.type, scope=query.scope)
     else:
+        audience = model.content.index.audience_of(title_id) if model.content is not None else None
         hits = model.nearest(model.embedding_of(title_id), k=query.k, kind=query.type,
-                             exclude_ids=[title_id], netflix_only=query.scope == "netflix")
+                             exclude_ids=[title_id], netflix_only=query.scope == "netflix",
+                             audience=audience)
         comps = [_audience_comp(model, title_id, comp_id, score, rank)
                  for rank, (comp_id, score) in enumerate(hits, start=1)]
     warnings = [graph_warning(unavailable)]

@@ -446,17 +446,25 @@ class ContentIndex:
         keys = (work_key(title.title, title.kind), title.text_key)
         return {self._work_of_key.get(key, key) for key in keys if key is not None}
 
-    def distinct_works(self, ranked: Iterable[tuple[str, float]], k: int, *,
-                       seen: Iterable[str] = ()) -> list[tuple[str, float]]:
-        """The first k of `ranked` (title id, score) pairs with one entry per work, none of the works
-        of the titles in `seen` (the title itself): the same-work rule for lists ranked by another
-        score (audience comps). Ids the index does not hold pass."""
+    def audience_of(self, title_id: str) -> str | None:
+        """A catalog title's audience class (`audience_class`); None for an id the index lacks."""
+        position = self.position.get(title_id)
+        return None if position is None else self.audience[position]
+
+    def by_list_rules(self, ranked: Iterable[tuple[str, float]], k: int, *, seen: Iterable[str] = (),
+                      audience: str | None = None) -> list[tuple[str, float]]:
+        """The first k of `ranked` (title id, score) pairs that a list ranked by another score
+        (audience comps) may hold: one entry per work, none of the works of the titles in `seen`
+        (the title itself), and, given the asking title's `audience` class, none whose audience
+        does not mix with it (no children's title beside an adult one). Ids the index lacks pass."""
         works = {self.work[self.position[title_id]] for title_id in seen if title_id in self.position}
         kept = []
         for title_id, score in ranked:
             position = self.position.get(title_id)
             if position is not None:
                 if self.work[position] in works:
+                    continue
+                if audience is not None and not audiences_mix(audience, self.audience[position]):
                     continue
                 works.add(self.work[position])
             kept.append((title_id, score))

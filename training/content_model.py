@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.content import ContentIndex, ContentTitle
+from training.content import ContentIndex, ContentTitle, audience_class
 from training.features import MiniLmEncoder
 from training.franchise import text_key
 from training.genre_equivalents import with_equivalents
@@ -75,6 +75,12 @@ class ContentModel:
         )
         vector = self.index.embed([replace(described, genres=read_genres)], summary_vector)[0]
         return described, vector
+
+    @staticmethod
+    def audience_of_new(rating: str | None, genres: Sequence[str]) -> str:
+        """A new title's audience class ('kids', 'adult', ...) as its content comps read it, for the
+        list rules of its audience comps (`TitleModel.nearest`)."""
+        return audience_class(rating, genres)
 
     def similar(self, described: ContentTitle, vector: np.ndarray, k: int = 10, *,
                 kind: str | None = None, scope: str = "netflix", self_index: int | None = None) -> list[dict]:

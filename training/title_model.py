@@ -235,11 +235,12 @@ class TitleModel:
     # --- comps --------------------------------------------------------------------------------
     def nearest(
         self, embedding: np.ndarray, k: int = 10, kind: str | None = None, exclude_ids: Sequence[str] = (),
-        netflix_only: bool = False, genres: Sequence[str] = (),
+        netflix_only: bool = False, genres: Sequence[str] = (), audience: str | None = None,
     ) -> list[tuple[str, float]]:
         """The k titles with the highest cosine to `embedding`, best first, as (title id, cosine);
         with `genres` (the asking title's), only titles of the same format (`known_format`: audience
-        comps of a drama are dramas, of a stand-up special stand-up specials)."""
+        comps of a drama are dramas, of a stand-up special stand-up specials); with `audience` (the
+        asking title's `audience_class`), only titles whose audience mixes with it."""
         if kind is not None and kind not in KINDS:
             raise ValueError(f"kind: must be one of {KINDS} or None, got {kind!r}")
         if not isinstance(k, int) or k < 1:
@@ -259,9 +260,10 @@ class TitleModel:
                 scores[position] = -np.inf
         if self.content is None:
             return [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k)]
-        # One entry per work (ContentIndex.distinct_works), from a few spare places.
-        ranked = [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k + 10)]
-        return self.content.index.distinct_works(ranked, k, seen=exclude_ids)
+        # The list rules (ContentIndex.by_list_rules), from 50 spare places: one entry per work, and
+        # with `audience` no children's title beside an adult one.
+        ranked = [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k + 50)]
+        return self.content.index.by_list_rules(ranked, k, seen=exclude_ids, audience=audience)
 
     # --- audience (issue 4) ------------------------------------------------------------------
     @property

@@ -214,8 +214,10 @@ def _audience_comps(comp_facts: Callable[[list[str]], dict[str, dict]], model, e
     summary tags and genres. A new title's embedding comes from its metadata alone and places it
     poorly by format: without the format rule 23% of the audience comps of 150 recent titles were
     of another format (a family horror film beside docuseries; catalog titles' stored comps: 10%)."""
+    # No children's title beside an adult one, as among its content comps.
+    audience = model.content.audience_of_new(body.rating, genres) if model.content is not None else None
     hits = model.nearest(embedding, k=query.k, kind=query.type, netflix_only=query.scope == "netflix",
-                         genres=genres)
+                         genres=genres, audience=audience)
     terms = summary_terms(body.summary) | {normalize_title(tag) for tag in body.tags}
     facts = comp_facts([title_id for title_id, _ in hits])
     lowered = {genre.lower() for genre in genres}

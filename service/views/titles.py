@@ -10,8 +10,8 @@ from service.contract import endpoint
 from service.errors import ModelUnavailable, NotFound
 from service.localization import add_expected_hours
 
-# Vector-index comps asked for beyond the k wanted: a work already listed takes no place.
-SPARE_COMPS = 10
+# Vector-index comps asked for beyond the k wanted, for those the list rules leave out.
+SPARE_COMPS = 50
 
 bp = Blueprint("titles", __name__, url_prefix="/v1/titles")
 
@@ -96,7 +96,7 @@ def _similar(title_id: str, query: schemas.SimilarQuery) -> dict:
             exclude=[comp["id"] for comp in comps], candidates=min(1000, max(100, query.k * 50)),
             scope=query.scope,
             **handle.read_options)
-        comps = _one_per_work(title_id, comps + [dict(comp, source="vector_index") for comp in extra],
+        comps = _by_list_rules(title_id, comps + [dict(comp, source="vector_index") for comp in extra],
                               query.k)
     warnings = []
     if len(comps) < query.k:
@@ -107,15 +107,17 @@ def _similar(title_id: str, query: schemas.SimilarQuery) -> dict:
             "warnings": warnings}
 
 
-def _one_per_work(title_id: str, comps: list[dict], k: int) -> list[dict]:
-    """The first k comps with one entry per work (the loaded model's ContentIndex.distinct_works,
-    as the stored lists were written); the first k as they come when no content model is loaded."""
+def _by_list_rules(title_id: str, comps: list[dict], k: int) -> list[dict]:
+    """The first k comps that pass the list rules the stored lists were written with (the loaded
+    model's ContentIndex.by_list_rules: one entry per work, no children's title beside an adult
+    one); the first k as they come when no content model is loaded."""
     loaded = context.models().current()
     content = getattr(loaded.model, "content", None) if loaded is not None else None
     if content is None:
         return comps[:k]
-    kept = {comp_id for comp_id, _ in content.index.distinct_works(
-        [(comp["id"], comp["score"]) for comp in comps], k, seen=[title_id])}
+    kept = {comp_id for comp_id, _ in content.index.by_list_rules(
+        [(comp["id"], comp["score"]) for comp in comps], k, seen=[title_id],
+        audience=content.index.audience_of(title_id))}
     return [comp for comp in comps if comp["id"] in kept]
 
 

@@ -258,9 +258,10 @@ def test_cached_comps_follow_a_retrain(client, seeded_graph, app, trained):
     assert [comp["id"] for comp in second["similar"]] == [comp["id"] for comp in first["similar"]]
 
 
-def test_vector_index_comps_keep_one_entry_per_work(monkeypatch):
-    """The fill-up from the vector index passes the same-work rule the stored lists were written
-    with (a work listed twice, by name or by one summary, takes one place)."""
+def test_vector_index_comps_pass_the_list_rules(monkeypatch):
+    """The fill-up from the vector index passes the rules the stored lists were written with: a
+    work listed twice (by name or by one summary) takes one place, and no children's title sits
+    beside an adult one."""
     from types import SimpleNamespace
 
     import numpy as np
@@ -274,11 +275,12 @@ def test_vector_index_comps_keep_one_entry_per_work(monkeypatch):
                ContentTitle("b", "Sarpatta Parampara", "movie", "R", [], [], text_key=text_key(summary)),
                ContentTitle("c", "Sarpatta Parambarai", "movie", "R", [], [], text_key=text_key(summary)),
                ContentTitle("d", "Raging Fists (Hindi)", "movie", "R", [], []),
+               ContentTitle("k", "Little Boxers", "movie", "TV-Y", [], []),
                ContentTitle("e", "Ring Kings", "movie", "R", [], [])]
-    index = ContentIndex(catalog, np.eye(5, dtype=np.float32), {})
+    index = ContentIndex(catalog, np.eye(6, dtype=np.float32), {})
     loaded = SimpleNamespace(model=SimpleNamespace(content=SimpleNamespace(index=index)))
     monkeypatch.setattr(titles.context, "models", lambda: SimpleNamespace(current=lambda: loaded))
-    comps = [{"id": comp_id, "score": 0.9 - 0.1 * rank} for rank, comp_id in enumerate("bcde")]
-    assert [comp["id"] for comp in titles._one_per_work("a", comps, 3)] == ["b", "e"]
+    comps = [{"id": comp_id, "score": 0.9 - 0.1 * rank} for rank, comp_id in enumerate("bcdke")]
+    assert [comp["id"] for comp in titles._by_list_rules("a", comps, 3)] == ["b", "e"]
     monkeypatch.setattr(titles.context, "models", lambda: SimpleNamespace(current=lambda: None))
-    assert [comp["id"] for comp in titles._one_per_work("a", comps, 3)] == ["b", "c", "d"]
+    assert [comp["id"] for comp in titles._by_list_rules("a", comps, 3)] == ["b", "c", "d"]

@@ -197,9 +197,9 @@ def test_a_work_listed_under_two_names_takes_one_place_among_comps():
     pitch = ContentTitle("", "Madras Ring", "movie", "R", ["Dramas"], boxing, text_key=text_key(SARPATTA))
     assert [index.ids[j] for j, _ in index.comps(index.matrix[1], pitch, 3)] == ["a", "d"]
     # Lists ranked by another score (audience comps) keep one entry per work the same way.
-    assert index.distinct_works([("b", 0.9), ("c", 0.8), ("x", 0.7), ("d", 0.6)], 3, seen=["a"]) == [
+    assert index.by_list_rules([("b", 0.9), ("c", 0.8), ("x", 0.7), ("d", 0.6)], 3, seen=["a"]) == [
         ("b", 0.9), ("x", 0.7), ("d", 0.6)]
-    assert index.distinct_works([("b", 0.9), ("c", 0.8), ("d", 0.6)], 3, seen=["c"]) == [("d", 0.6)]
+    assert index.by_list_rules([("b", 0.9), ("c", 0.8), ("d", 0.6)], 3, seen=["c"]) == [("d", 0.6)]
     names = ["Sarpatta: Parampara", "Sarpatta: Parambarai", "Sarpatta 2"]
     works, _ = same_works([(work_key(name, "movie"), key)
                            for name, key in zip(names, [text_key(SARPATTA)] * 2 + [None], strict=True)])
@@ -219,6 +219,9 @@ def test_a_childrens_show_lists_no_teen_or_adult_title(rating, listed):
     index = ContentIndex(titles, vectors, {"sports": "subject"},
                          ContentWeights(neighbours=0.0, prominence=0.0, hub=0.0))
     assert bool(index.comps_of("k", k=5)) is listed
+    # Lists ranked by another score (audience comps) keep the same rule.
+    assert bool(index.by_list_rules([("o", 0.9)], 5, seen=["k"], audience=index.audience_of("k"))) is listed
+    assert index.by_list_rules([("o", 0.9)], 5, seen=["k"]) == [("o", 0.9)]
     assert audience_class("TV-14", ["TV Dramas"]) == "teen"
     assert audiences_mix("teen", "teen") and audiences_mix("adult", "teen")
 

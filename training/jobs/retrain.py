@@ -26,7 +26,7 @@ from training.train import TrainConfig, fit_features, top_k_comps, train_model
 CONTENT_COMPS_K = {"netflix": 30, "all": 10}
 
 
-SPARE_COMPS = 10
+SPARE_COMPS = 50
 
 
 def explained_audience_comps(content: ContentModel, title_ids: list[str],
@@ -151,11 +151,13 @@ def _write_back(driver, settings, version: str, graph, result, content_model: Co
                 progress: bool, echo: Callable[[str], None]) -> dict:
     """Embeddings, audience and content comps, vocabulary tags and country stats into Neo4j."""
     # Audience comps are Netflix titles: the only ones whose audience the charts show.
-    # A few spare places: a work listed twice (language versions, one summary under two names)
-    # takes one (ContentIndex.distinct_works).
+    # Spare places for what the list rules leave out: a work listed twice (language versions, one
+    # summary under two names) takes one, a children's title sits beside no adult one
+    # (ContentIndex.by_list_rules).
+    index = content_model.index
     nearest = top_k_comps(graph.title_ids, result.title_embeddings, comps_k + SPARE_COMPS,
-                          candidates=content_model.index.on_netflix)
-    nearest = [content_model.index.distinct_works(ranked, comps_k, seen=[title_id])
+                          candidates=index.on_netflix)
+    nearest = [index.by_list_rules(ranked, comps_k, seen=[title_id], audience=index.audience_of(title_id))
                for title_id, ranked in zip(graph.title_ids, nearest, strict=True)]
     comps = explained_audience_comps(content_model, graph.title_ids, nearest)
     echo(f"content comps of {len(graph.title_ids):,} titles among Netflix's titles and all services'")
