@@ -253,7 +253,9 @@ class Comp(_Out):
     year: int | None = None
     score: float = Field(description=(
         "similarity on the answer's basis: for content, the weighted sum of summary, tag, genre "
-        "and kind similarity plus a shared-people bonus; for audience, the embeddings' cosine"))
+        "and kind similarity plus a shared-people bonus; for audience, the embeddings' cosine (a "
+        "new title's `similar_audience`: the cosine plus its content score, as its embedding from "
+        "metadata alone places it less well)"))
     rank: int = Field(description="position in this answer, 1 = most similar")
     source: Literal["stored", "vector_index", "model"] | None = Field(None, description=(
         "`stored`: a SIMILAR_TO comp written by `titlegraph train`; `vector_index`: a nearer "

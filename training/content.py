@@ -363,6 +363,11 @@ class ContentIndex:
             scores = self._product(self._all_parts, vector)
         return self._best(scores, title, k, self_index=self_index, kind=kind, scope=scope)
 
+    def relevance(self, vector: np.ndarray) -> np.ndarray:
+        """Every catalog title's content score against a content vector (`embed`), before the
+        people bonus, the prior and the list rules."""
+        return self._product(self._all_parts, vector)
+
     def _split(self, rows: np.ndarray) -> tuple[np.ndarray, sparse.csr_matrix]:
         """Content rows as their dense summary block and the sparse rest."""
         width = self._summary_width

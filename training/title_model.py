@@ -29,6 +29,12 @@ from training.vectors import top_k
 from training.viewing import LaunchFacts, ViewingModel
 
 TAGS_PER_TITLE = 8  # as graph.tags.extract_tags(per_title=8) at ingest
+# A new title's embedding comes from its metadata alone. Its audience comps rank by that cosine
+# plus this weight times its content score (`nearest(content_vector=...)`): over charted titles
+# described by their metadata, chart-country Jaccard of the top 10 among the other charted titles,
+# 0.074 (cosine alone) -> 0.095 on 346 validation titles (weights 0, 0.25, 0.5, 1, 2, 4 tried; 1
+# chosen), 0.078 -> 0.096 on 350 others (content alone 0.074).
+NEW_TITLE_CONTENT_WEIGHT = 1.0
 
 
 def summary_tags(
@@ -123,6 +129,7 @@ class TitleModel:
         self.content = content
         self.title_metadata_path = title_metadata_path
         self._title_metadata: dict[str, dict] | None = None
+        self._content_rows: np.ndarray | None = None
 
     # --- inductive embedding ------------------------------------------------------------------
     def neighbours(self, new_title: NewTitle) -> tuple[dict[str, list[int]], list[str]]:
@@ -236,11 +243,14 @@ class TitleModel:
     def nearest(
         self, embedding: np.ndarray, k: int = 10, kind: str | None = None, exclude_ids: Sequence[str] = (),
         netflix_only: bool = False, genres: Sequence[str] = (), audience: str | None = None,
+        content_vector: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
         """The k titles with the highest cosine to `embedding`, best first, as (title id, cosine);
         with `genres` (the asking title's), only titles of the same format (`known_format`: audience
         comps of a drama are dramas, of a stand-up special stand-up specials); with `audience` (the
-        asking title's `audience_class`), only titles whose audience mixes with it."""
+        asking title's `audience_class`), only titles whose audience mixes with it; with
+        `content_vector` (a new title's, `ContentModel.describe`), scored by the cosine plus
+        NEW_TITLE_CONTENT_WEIGHT times the content score."""
         if kind is not None and kind not in KINDS:
             raise ValueError(f"kind: must be one of {KINDS} or None, got {kind!r}")
         if not isinstance(k, int) or k < 1:
@@ -262,8 +272,19 @@ class TitleModel:
             return [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k)]
         # The list rules (ContentIndex.by_list_rules), from 50 spare places: one entry per work, and
         # with `audience` no children's title beside an adult one.
+        if content_vector is not None:
+            scores = scores + NEW_TITLE_CONTENT_WEIGHT * self._content_scores(content_vector)
         ranked = [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k + 50)]
         return self.content.index.by_list_rules(ranked, k, seen=exclude_ids, audience=audience)
+
+    def _content_scores(self, content_vector: np.ndarray) -> np.ndarray:
+        """Each title's content score against a content vector, in this model's title order (0 for
+        a title the content index lacks)."""
+        index = self.content.index
+        if self._content_rows is None:
+            self._content_rows = np.array([index.position.get(title_id, -1) for title_id in self.title_ids])
+        relevance = index.relevance(content_vector)
+        return np.where(self._content_rows >= 0, relevance[self._content_rows], 0.0).astype(np.float32)
 
     # --- audience (issue 4) ------------------------------------------------------------------
     @property

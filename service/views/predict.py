@@ -139,9 +139,13 @@ def predict_title(body: schemas.PredictRequest, query: schemas.PredictQuery, loa
     model = loaded.model
     embedding, model_warnings = model.embed_new(new_title)
     warnings += [model_warning(str(message)) for message in model_warnings]
-    similar_audience = _audience_comps(comp_facts, model, embedding, body, genres, query)
-    similar = (_content_comps(model.content, body, genres, query) if model.content is not None
-               else similar_audience)
+    described = _describe(model.content, body, genres) if model.content is not None else None
+    similar_audience = _audience_comps(comp_facts, model, embedding, body, genres, query, described)
+    if described is None:
+        similar = similar_audience
+    else:
+        comps = model.content.similar(*described, query.k, kind=query.type, scope=query.scope)
+        similar = [dict(comp, source="model") for comp in comps]
     audience, audience_warnings = _audience(model, embedding, new_title, lookups)
     viewing = model.viewing(embedding, new_title.launch_facts())
     if viewing is None:
@@ -182,15 +186,12 @@ def predict_batch(query: schemas.BatchQuery, body: schemas.BatchRequest):
                                   lambda answer: degraded.with_graph_warning(answer, unavailable)))
 
 
-def _content_comps(content, body: schemas.PredictRequest, genres: list[str],
-                   query: schemas.PredictQuery) -> list[dict]:
-    """Comps by what the new title is about (its summary, tags, genres, kind, people)."""
+def _describe(content, body: schemas.PredictRequest, genres: list[str]):
+    """The new title as content comps read it (its summary, tags, genres, kind, people): the
+    (ContentTitle, content vector) of ContentModel.describe."""
     people = [normalize_name(name) for name in [*body.cast, *body.director]]
-    described, vector = content.describe(title=body.title, kind=body.type, summary=body.summary,
-                                         genres=genres, rating=body.rating, people=people, year=body.year,
-                                         countries=body.countries)
-    comps = content.similar(described, vector, query.k, kind=query.type, scope=query.scope)
-    return [dict(comp, source="model") for comp in comps]
+    return content.describe(title=body.title, kind=body.type, summary=body.summary, genres=genres,
+                            rating=body.rating, people=people, year=body.year, countries=body.countries)
 
 
 def graph_comp_facts(title_ids: list[str]) -> dict[str, dict]:
@@ -209,15 +210,17 @@ def graph_comp_facts(title_ids: list[str]) -> dict[str, dict]:
 
 def _audience_comps(comp_facts: Callable[[list[str]], dict[str, dict]], model, embedding,
                     body: schemas.PredictRequest, genres: list[str],
-                    query: schemas.PredictQuery) -> list[dict]:
+                    query: schemas.PredictQuery, described=None) -> list[dict]:
     """Comps by the graph embedding (who watches) of the title's format, explained by the shared
     summary tags and genres. A new title's embedding comes from its metadata alone and places it
     poorly by format: without the format rule 23% of the audience comps of 150 recent titles were
-    of another format (a family horror film beside docuseries; catalog titles' stored comps: 10%)."""
-    # No children's title beside an adult one, as among its content comps.
-    audience = model.content.audience_of_new(body.rating, genres) if model.content is not None else None
+    of another format (a family horror film beside docuseries; catalog titles' stored comps: 10%).
+    With `described` (`_describe`), its content score joins the ranking (TitleModel.nearest) and
+    no children's title sits beside an adult one, as among its content comps."""
+    audience = model.content.audience_of_new(body.rating, genres) if described is not None else None
     hits = model.nearest(embedding, k=query.k, kind=query.type, netflix_only=query.scope == "netflix",
-                         genres=genres, audience=audience)
+                         genres=genres, audience=audience,
+                         content_vector=described[1] if described is not None else None)
     terms = summary_terms(body.summary) | {normalize_title(tag) for tag in body.tags}
     facts = comp_facts([title_id for title_id, _ in hits])
     lowered = {genre.lower() for genre in genres}

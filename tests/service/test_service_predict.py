@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from graph.embeddings import current_version
@@ -86,8 +87,17 @@ def test_audience_comps_of_a_new_title_keep_to_its_format(model_client, trained)
     embedding, _ = model.embed_new(new_title_from(bake_off, genres=["Reality TV"], rating=None))
     unruled = [title_id for title_id, _ in model.nearest(embedding, k=8)]
     assert any(not title_id.startswith("svc-ck") for title_id in unruled)
-    every = [title_id for title_id, _ in model.nearest(embedding, k=len(model.title_ids))]
-    assert comps == [title_id for title_id in every if title_id.startswith("svc-ck")][:8]
+    # Ranked by the cosine plus the content score (TitleModel.nearest, NEW_TITLE_CONTENT_WEIGHT 1).
+    _, vector = model.content.describe(title=bake_off["title"], kind="show", summary=bake_off["summary"],
+                                       genres=["Reality TV"], countries=["GB"])
+    relevance = model.content.index.relevance(vector)
+    unit = embedding / np.linalg.norm(embedding)
+    blended = {title_id: float(model.title_embeddings[i] @ unit)
+               + float(relevance[model.content.index.position[title_id]])
+               for i, title_id in enumerate(model.title_ids) if title_id.startswith("svc-ck")}
+    assert comps == sorted(blended, key=lambda title_id: -blended[title_id])[:8]
+    scores = [comp["score"] for comp in body["similar_audience"]]
+    assert scores == pytest.approx([blended[title_id] for title_id in comps], abs=1e-4)
 
 
 def test_predict_writes_nothing_without_save(model_client, seeded_graph):
