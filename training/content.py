@@ -363,10 +363,15 @@ class ContentIndex:
             scores = self._product(self._all_parts, vector)
         return self._best(scores, title, k, self_index=self_index, kind=kind, scope=scope)
 
-    def relevance(self, vector: np.ndarray) -> np.ndarray:
+    def relevance(self, vector: np.ndarray, scope: str = "all") -> np.ndarray:
         """Every catalog title's content score against a content vector (`embed`), before the
-        people bonus, the prior and the list rules."""
-        return self._product(self._all_parts, vector)
+        people bonus, the prior and the list rules; scope 'netflix' scores Netflix's titles only
+        (the others 0)."""
+        if scope != "netflix":
+            return self._product(self._all_parts, vector)
+        scores = np.zeros(len(self.titles), dtype=np.float32)
+        scores[self.netflix_rows] = self._product(self._netflix_parts, vector)
+        return scores
 
     def _split(self, rows: np.ndarray) -> tuple[np.ndarray, sparse.csr_matrix]:
         """Content rows as their dense summary block and the sparse rest."""

@@ -273,17 +273,17 @@ class TitleModel:
         # The list rules (ContentIndex.by_list_rules), from 50 spare places: one entry per work, and
         # with `audience` no children's title beside an adult one.
         if content_vector is not None:
-            scores = scores + NEW_TITLE_CONTENT_WEIGHT * self._content_scores(content_vector)
+            scores = scores + NEW_TITLE_CONTENT_WEIGHT * self._content_scores(content_vector, netflix_only)
         ranked = [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k + 50)]
         return self.content.index.by_list_rules(ranked, k, seen=exclude_ids, audience=audience)
 
-    def _content_scores(self, content_vector: np.ndarray) -> np.ndarray:
+    def _content_scores(self, content_vector: np.ndarray, netflix_only: bool) -> np.ndarray:
         """Each title's content score against a content vector, in this model's title order (0 for
-        a title the content index lacks)."""
+        a title the content index lacks; with `netflix_only`, for titles not on Netflix)."""
         index = self.content.index
         if self._content_rows is None:
             self._content_rows = np.array([index.position.get(title_id, -1) for title_id in self.title_ids])
-        relevance = index.relevance(content_vector)
+        relevance = index.relevance(content_vector, "netflix" if netflix_only else "all")
         return np.where(self._content_rows >= 0, relevance[self._content_rows], 0.0).astype(np.float32)
 
     # --- audience (issue 4) ------------------------------------------------------------------
