@@ -47,6 +47,9 @@ TEEN_RATINGS = frozenset({"TV-14", "PG-13"})
 KIDS_GENRES = frozenset({"kids' tv"})
 FAMILY_GENRES = frozenset({"children & family movies", "family"})
 FRANCHISE_CAP = 2
+# Places a list ranked by another score (audience comps) asks for beyond its k, for the entries
+# `ContentIndex.by_list_rules` leaves out (a work listed twice, a children's title beside an adult one).
+SPARE_PLACES = 50
 # Labels that file a title by where it was made or its language (Netflix's "British TV Shows" and
 # "International Movies", JustWatch's "european", Hulu's "International") and the tag one of them
 # implies. Production place may shape audience comps, not content comps (issue 12): with these

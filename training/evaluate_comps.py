@@ -55,10 +55,9 @@ def load_judgments(path: Path = JUDGMENTS_PATH) -> dict[str, dict[str, set[str]]
 
 def split_pairs(index: ContentIndex) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Franchise pairs of Netflix titles (as index pairs) split by franchise: validation, test."""
-    netflix = [t for t, on in zip(index.titles, index.on_netflix, strict=True) if on]
-    works = [index.work[i] for i in np.flatnonzero(index.on_netflix)]
+    netflix = [index.titles[i] for i in index.netflix_rows]
     pairs = franchise_pairs([t.id for t in netflix], [t.title for t in netflix], [t.kind for t in netflix],
-                            works)
+                            [index.work[i] for i in index.netflix_rows])
     titles = index.titles
     validation, test = [], []
     for first, second in pairs:

@@ -107,15 +107,15 @@ class TagAssigner:
             for requirement in tag.requires:
                 columns_of_requirement.setdefault(requirement, []).append(column)
         self._requirements: list[tuple[tuple[str, ...], bool, bool, list[int]]] = []
+        # The years of the "released before YYYY" requirements, to tell which a title meets.
+        release_years: set[int] = set()
         for requirement, columns in columns_of_requirement.items():
             options = tuple(requirement.split("/"))
             facts = [fact for fact in map(fact_option, options) if fact is not None]
             made_in = any(fact == MADE_IN for fact, _ in facts)
+            release_years |= {int(value) for fact, value in facts if fact == RELEASED_BEFORE}
             self._requirements.append((options, made_in, bool(facts), columns))
-        # The years of the "released before YYYY" requirements, to tell which a title meets.
-        self._release_years = sorted({int(value) for options, *_ in self._requirements
-                                      for fact, value in filter(None, map(fact_option, options))
-                                      if fact == RELEASED_BEFORE})
+        self._release_years = sorted(release_years)
         self._columns_of_genre: dict[str, list[int]] = {}
         for column, tag in enumerate(vocabulary.tags):
             for genre in tag.genres:

@@ -20,7 +20,7 @@ import torch
 from graph.normalize import normalize_name, normalize_title
 from graph.tags import clause_terms, summary_clauses
 from training.audience_model import AudiencePredictor
-from training.content import known_format
+from training.content import SPARE_PLACES, known_format
 from training.content_model import ContentModel
 from training.features import KINDS, TitleFeaturizer
 from training.model import HeteroSageEncoder
@@ -270,11 +270,11 @@ class TitleModel:
                 scores[position] = -np.inf
         if self.content is None:
             return [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k)]
-        # The list rules (ContentIndex.by_list_rules), from 50 spare places: one entry per work, and
-        # with `audience` no children's title beside an adult one.
+        # The list rules (ContentIndex.by_list_rules), from SPARE_PLACES more: one entry per work,
+        # and with `audience` no children's title beside an adult one.
         if content_vector is not None:
             scores = scores + NEW_TITLE_CONTENT_WEIGHT * self._content_scores(content_vector, netflix_only)
-        ranked = [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k + 50)]
+        ranked = [(self.title_ids[i], float(scores[i])) for i in top_k(scores, k + SPARE_PLACES)]
         return self.content.index.by_list_rules(ranked, k, seen=exclude_ids, audience=audience)
 
     def _content_scores(self, content_vector: np.ndarray, netflix_only: bool) -> np.ndarray:

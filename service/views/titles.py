@@ -10,7 +10,8 @@ from service.contract import endpoint
 from service.errors import ModelUnavailable, NotFound
 from service.localization import add_expected_hours
 
-# Vector-index comps asked for beyond the k wanted, for those the list rules leave out.
+# Vector-index comps asked for beyond the k wanted, for those the list rules leave out (as
+# training.content.SPARE_PLACES; the service imports no training module but the bundle's).
 SPARE_COMPS = 50
 
 bp = Blueprint("titles", __name__, url_prefix="/v1/titles")

@@ -13,6 +13,7 @@ from graph.country_stats import refresh_country_stats
 from graph.embeddings import read_chart_countries, write_embeddings, write_vocabulary_tags
 from training import registry
 from training.bundle import save_content, stage_bundle
+from training.content import SPARE_PLACES
 from training.content_fit import build_content
 from training.content_model import ContentModel
 from training.data import build_graph, read_snapshot
@@ -24,9 +25,6 @@ from training.train import TrainConfig, fit_features, top_k_comps, train_model
 # Content comps stored per title: more than the audience's 10, so type and country filters
 # of GET /similar still find k of them among the stored ones.
 CONTENT_COMPS_K = {"netflix": 30, "all": 10}
-
-
-SPARE_COMPS = 50
 
 
 def explained_audience_comps(content: ContentModel, title_ids: list[str],
@@ -155,7 +153,7 @@ def _write_back(driver, settings, version: str, graph, result, content_model: Co
     # summary under two names) takes one, a children's title sits beside no adult one
     # (ContentIndex.by_list_rules).
     index = content_model.index
-    nearest = top_k_comps(graph.title_ids, result.title_embeddings, comps_k + SPARE_COMPS,
+    nearest = top_k_comps(graph.title_ids, result.title_embeddings, comps_k + SPARE_PLACES,
                           candidates=index.on_netflix)
     nearest = [index.by_list_rules(ranked, comps_k, seen=[title_id], audience=index.audience_of(title_id))
                for title_id, ranked in zip(graph.title_ids, nearest, strict=True)]
