@@ -35,7 +35,14 @@ from scipy import sparse
 
 from graph.catalog import NETFLIX
 from training.comp_prior import hubness, prominence
-from training.franchise import franchise_key, is_companion, names_franchise, same_works, work_key
+from training.franchise import (
+    franchise_key,
+    franchise_members,
+    is_companion,
+    names_franchise,
+    same_works,
+    work_key,
+)
 from training.genre_equivalents import in_justwatch_words
 from training.tagging import genre_groups
 from training.vectors import top_k, unit_rows
@@ -94,6 +101,14 @@ class ContentWeights:
             people bonus (0: every candidate). It may reorder titles about the same thing, not bring
             in famous ones from outside them: ungated, You listed Forrest Gump and Ozark The
             Blacklist (default 30).
+        franchise: bonus of a title of the asking title's franchise (a sequel, a spin-off, another
+            film of the series: `franchise_members`) whose content score reaches `franchise_floor`;
+            at most two of them stay in a list (`FRANCHISE_CAP`). Chosen on validation with the
+            floor (training/evaluate_comps.py `choose_franchise`; default 0.5).
+        franchise_floor: the content score a franchise title needs for the bonus (default 0.3).
+            Below it the validation pairs shared a name and nothing else: the horror film
+            Countdown and the space documentary Countdown: Inspiration4 (0.09), Battle and Battle:
+            Los Angeles, Mission: Destroy Love and Mission: Impossible II.
     """
 
     summary: float = 0.6
@@ -106,6 +121,8 @@ class ContentWeights:
     prominence: float = 0.3
     hub: float = 0.5
     prominence_pool: int = 30
+    franchise: float = 0.5
+    franchise_floor: float = 0.3
 
 
 @dataclass
@@ -240,6 +257,8 @@ class ContentIndex:
         self.position = {title_id: i for i, title_id in enumerate(self.ids)}
         self.audience = [audience_class(t.rating, t.genres) for t in self.titles]
         self.franchise = [franchise_key(t.title) for t in self.titles]
+        self._franchise_rows = {key: np.array(rows, dtype=np.int64)
+                                for key, rows in franchise_members([t.title for t in self.titles]).items()}
         # One id per work: entries of one name (language versions, cuts) or of one summary text.
         self.work, self._work_of_key = same_works(
             [(work_key(t.title, t.kind), t.text_key) for t in self.titles])
@@ -281,10 +300,19 @@ class ContentIndex:
             lift = np.where(lifted, lift, np.float32(0.0))
         return (lift - self._penalty[rows]).astype(np.float32)
 
+    def franchise_partners(self, title: ContentTitle, scores: np.ndarray) -> np.ndarray:
+        """The catalog rows of the title's franchise whose content score (`scores`, one per catalog
+        title; -inf for titles out of the list) reaches the floor: the ones the franchise bonus lifts."""
+        key = franchise_key(title.title)
+        rows = self._franchise_rows.get(key) if key is not None and self.weights.franchise > 0 else None
+        if rows is None:
+            return np.zeros(0, dtype=np.int64)
+        return rows[scores[rows] >= self.weights.franchise_floor]
+
     def reweighted(self, weights: ContentWeights) -> ContentIndex:
         """The same catalog scored with other weights (hubness kept when the vectors are the same)."""
         def vector_weights(w: ContentWeights) -> ContentWeights:
-            return replace(w, prominence=0.0, hub=0.0, prominence_pool=0)
+            return replace(w, prominence=0.0, hub=0.0, prominence_pool=0, franchise=0.0, franchise_floor=0.0)
 
         same_vectors = vector_weights(weights) == vector_weights(self.weights)
         return ContentIndex(
@@ -409,10 +437,14 @@ class ContentIndex:
         # Candidates by the score with every prominence lifted (the most the prior can give); the
         # people bonus is counted for them only, then the prior lifts the most relevant of them.
         pool = min(len(scores), CANDIDATES + 8 * k)
-        candidates = top_k(scores + self._most_prior, pool)
+        # Franchise titles that pass the floor are candidates wherever their score puts them: the
+        # spin-off series of a film sits far down the film's ranking (another kind, another cast).
+        partners = self.franchise_partners(title, scores)
+        candidates = np.union1d(top_k(scores + self._most_prior, pool), partners)
         people = frozenset(title.people)
         shared = [min(3, len(people & self.people[j])) if people else 0 for j in candidates]
-        relevance = scores[candidates] + self.weights.people * np.array(shared, dtype=np.float32)
+        relevance = (scores[candidates] + self.weights.people * np.array(shared, dtype=np.float32)
+                     + np.float32(self.weights.franchise) * np.isin(candidates, partners))
         final = relevance + self.prior(candidates, relevance)
         order = sorted(
             zip(candidates.tolist(), final.tolist(), strict=True),
@@ -504,6 +536,9 @@ class ContentIndex:
         )
         shared_genres += _equivalent_genres(genres_of(title.genres), genres_of(comp.genres), shared_genres)
         shared_people = sorted(set(title.people) & set(comp.people))
+        own_franchise = franchise_key(title.title)
+        same_franchise = own_franchise is not None and (
+            self.franchise[index] == own_franchise or names_franchise(own_franchise, comp.title))
         by_facet: dict[str, list[str]] = {}
         for name in shared_tags:
             by_facet.setdefault(self.tag_facets.get(name, "subject"), []).append(name)
@@ -512,7 +547,7 @@ class ContentIndex:
             "shared_tags_by_facet": by_facet,
             "shared_genres": shared_genres,
             "shared_people": [p.title() for p in shared_people],
-            "why": why_sentence(by_facet, shared_genres, shared_people),
+            "why": why_sentence(by_facet, shared_genres, shared_people, franchise=same_franchise),
         }
 
     def save(self, folder: Path) -> None:
@@ -599,9 +634,12 @@ _FACET_PHRASES = (
 )
 
 
-def why_sentence(by_facet: dict[str, list[str]], genres: Sequence[str], people: Sequence[str]) -> str:
-    """A plain sentence: "Both about drug cartel, true story; gritty in tone; both Crime TV Shows"."""
-    parts = [
+def why_sentence(by_facet: dict[str, list[str]], genres: Sequence[str], people: Sequence[str], *,
+                 franchise: bool = False) -> str:
+    """A plain sentence: "Both about drug cartel, true story; gritty in tone; both Crime TV Shows";
+    a title of the same franchise says so first."""
+    parts = ["same franchise"] if franchise else []
+    parts += [
         phrase.format(", ".join(by_facet[facet][:4]))
         for facet, phrase in _FACET_PHRASES
         if by_facet.get(facet)

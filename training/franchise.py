@@ -83,6 +83,26 @@ def names_franchise(stem: str | None, title: str) -> bool:
     return f" {stem} " in f" {normalize_title(title)} "
 
 
+
+def franchise_members(titles: Sequence[str]) -> dict[str, list[int]]:
+    """Per franchise key, the positions of the titles of that franchise: those whose key it is and,
+    for keys of two words or more, those that name it anywhere (`names_franchise`), found through
+    an index of every title's word runs rather than a scan of the catalog per key."""
+    keys = [franchise_key(title) for title in titles]
+    members: dict[str, set[int]] = defaultdict(set)
+    for position, key in enumerate(keys):
+        if key is not None:
+            members[key].add(position)
+    wanted = {key for key in members if " " in key}
+    for position, title in enumerate(titles):
+        words = normalize_title(title).split()
+        for start in range(len(words)):
+            for end in range(start + 2, len(words) + 1):
+                run = " ".join(words[start:end])
+                if run in wanted:
+                    members[run].add(position)
+    return {key: sorted(rows) for key, rows in members.items()}
+
 # Words of a piece about a title rather than another title: a making-of, an aftershow, a
 # behind-the-scenes or reunion special ("Making The Witcher", "Beyond Stranger Things",
 # "13 Reasons Why: Beyond the Reasons", "The Witcher Bestiary").

@@ -4,6 +4,7 @@ vocabulary files, and the save/load round trip. Tiny synthetic catalogs, no data
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from training.content_fit import tagging_text
 from training.content_model import ContentModel
 from training.franchise import (
     franchise_key,
+    franchise_members,
     franchise_pairs,
     is_companion,
     names_franchise,
@@ -237,7 +239,8 @@ def test_companion_pieces_are_not_comps_and_spin_offs_are():
     vectors = np.stack([_vector(1, 0.01 * i) for i in range(len(names))])
     index = ContentIndex(titles, vectors, {"monsters": "subject"}, ContentWeights(neighbours=0.0))
     comps = [index.titles[j].title for j, _ in index.comps_of("w0", k=5)]
-    assert comps[:2] == ["Monster Hunt: Nightmare", "Blood Moon"], comps
+    # The franchise bonus puts its spin-off and sequel first; its companion pieces stay out.
+    assert comps[:2] == ["Monster Hunt: Nightmare", "Monster Hunt 2"], comps
     assert set(comps) == {"Monster Hunt: Nightmare", "Blood Moon", "Dark Crystal", "Monster Hunt 2"}
     # The making-of's own comps may come from the franchise it is about.
     making = [index.titles[j].title for j, _ in index.comps_of("w2", k=5)]
@@ -246,6 +249,48 @@ def test_companion_pieces_are_not_comps_and_spin_offs_are():
     assert names_franchise("monster hunt", "Making Monster Hunt")
     assert not names_franchise("cats", "Cat People and Cats")
     assert not names_franchise("monster hunt", "Monsters Hunting")
+
+
+
+def _angle(degrees: float) -> np.ndarray:
+    """A summary vector at this angle from the first axis (cosine with `_angle(0)` is cos(degrees))."""
+    return _vector(np.cos(np.radians(degrees)), np.sin(np.radians(degrees)))
+
+
+def test_titles_of_the_franchise_are_lifted_from_far_down_and_a_shared_name_alone_is_not():
+    # The Dark Crystal's spin-off series sat 431st in the film's list (another kind, another cast);
+    # the horror film Countdown and the space documentary Countdown: Inspiration4 share a name only.
+    others = ["Nebula", "Orbit", "Comet", "Pulsar", "Quasar", "Meteor", "Eclipse", "Zenith", "Aurora",
+              "Vortex"]
+    fillers = [(f"f{i}", f"{name} Rising", 35 + i) for i, name in enumerate(others)]
+    entries = [("a", "Star Quest", 0), ("s", "Star Quest: The Series", 68),
+               ("c", "The Star Quest Chronicles", 70), ("n", "Star Quest: Countdown", 89)] + fillers
+    titles = [ContentTitle(i, name, "movie", "PG", ["Sci-Fi Movies"], []) for i, name, _ in entries]
+    vectors = np.stack([_angle(degrees) for _, _, degrees in entries])
+    weights = ContentWeights(neighbours=0.0, prominence=0.0, hub=0.0, summary=1.0, tags=0.0, genres=0.0,
+                             kind=0.0, format=0.0)
+    index = ContentIndex(titles, vectors, {}, weights)
+    score = {title_id: float(index.matrix[index.position[title_id]] @ index.matrix[0]) for title_id in "scn"}
+    assert score["s"] > score["c"] >= weights.franchise_floor > score["n"]
+    comps = dict((index.ids[j], value) for j, value in index.comps_of("a", k=10))
+    assert list(comps)[:2] == ["s", "c"] and "n" not in comps
+    assert comps["s"] == pytest.approx(score["s"] + weights.franchise, abs=1e-5)
+    assert index.explain(index.titles[0], index.position["s"])["why"].startswith("Same franchise")
+    # Without the bonus both sit below every filler, out of the top 10.
+    plain = index.reweighted(replace(weights, franchise=0.0))
+    assert {index.ids[j] for j, _ in plain.comps_of("a", k=10)} == {i for i, _, _ in fillers}
+    # A pitch with the franchise's name gets the same lift.
+    pitch = ContentTitle("", "Star Quest 3", "movie", "PG", ["Sci-Fi Movies"], [])
+    assert [index.ids[j] for j, _ in index.comps(index.matrix[0], pitch, 3)][:2] == ["a", "s"]
+
+
+def test_franchise_members_are_the_titles_of_its_key_and_those_naming_it():
+    names = ["Star Quest", "Star Quest: The Series", "Making The Star Quest Chronicles", "Starquest",
+             "Cats", "Cats & Dogs", "Black Cats"]
+    members = franchise_members(names)
+    assert members["star quest"] == [0, 1, 2]
+    # One-word keys claim only the titles whose key they are.
+    assert members["cats"] == [4]
 
 
 @pytest.mark.parametrize(
@@ -292,7 +337,7 @@ def test_a_series_and_a_film_of_one_genre_share_it_in_their_why():
                          ContentWeights(neighbours=0.0))
     why = index.explain(index.titles[0], index.position["h1"])
     assert why["shared_genres"] == ["horror"]
-    assert why["why"] == "Both listed as horror."
+    assert why["why"] == "Same franchise; both listed as horror."
     # A genre shared by label is not named twice by its equivalent.
     assert index.explain(index.titles[2], index.position["h1"])["shared_genres"] == ["Horror Movies"]
     assert index.explain(index.titles[0], index.position["h2"])["shared_genres"] == ["horror", "crime"]
