@@ -4,7 +4,8 @@ Reading, merging and matching happen in plain Python (graph.sources, graph.catal
 graph.tags); this module turns the result into rows for the `UNWIND` writes of
 graph.queries and runs them batch by batch. Every write is a MERGE keyed by a unique
 property, so a second run (or a run after an interrupted one) ends in the same graph; catalog
-titles the files no longer give are removed (graph.maintenance.remove_stale_titles).
+titles the files no longer give are removed, and so are the edges of a title the files no longer
+give it and the people and terms left with none (graph.maintenance).
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ from graph.country_stats import refresh_country_stats
 from graph.maintenance import (
     graph_counts,
     link_saved_title_terms,
+    remove_stale_edges,
     remove_stale_titles,
     retire_summary_word_tags,
+    title_count,
 )
 from graph.normalize import CountryResolver, normalize_name, normalize_title
 from graph.schema import apply_schema
@@ -376,12 +379,19 @@ def ingest(driver: neo4j.Driver, data_dir: Path, reports_dir: Path, *, database:
     if retired:
         echo(f"retired {retired:,} summary-word Tag nodes of an older graph (written again as Term nodes)")
     rows = build_rows(source, CountryResolver())
+    # Into an empty store (the first ingest, `--fresh`) nothing can be stale: the check is skipped.
+    fresh = title_count(driver, database) == 0
     written = write_rows(driver, rows, database=database, batch_size=batch_size, progress=progress)
-    stale = remove_stale_titles(driver, {title.id for title in source.titles}, database)
+    title_ids = {title.id for title in source.titles}
+    stale = remove_stale_titles(driver, title_ids, database)
     if stale:
         echo(f"removed {len(stale):,} titles the data files no longer give "
              f"({', '.join(stale[:5])}{', ...' if len(stale) > 5 else ''})")
     link_saved_title_terms(driver, database)
+    if not fresh:
+        edges, orphans = remove_stale_edges(driver, rows, title_ids, database)
+        if edges or orphans:
+            echo(f"removed {edges:,} edges and {orphans:,} people or terms the data files no longer give")
     # Market weights and genre affinity come from the charts just written (tags: after train).
     refresh_country_stats(driver, min_support=affinity_min_support, database=database, echo=echo)
     nodes, relationships = graph_counts(driver, database)

@@ -44,6 +44,39 @@ def remove_stale_titles(driver: neo4j.Driver, title_ids: set[str], database: str
     return stale
 
 
+
+# The field of an edge row (graph/ingest.py build_rows) that names the node at its other end.
+EDGE_KEYS = {
+    "MERGE_AVAILABLE_ON": "service", "MERGE_HAS_TERM": "term", "MERGE_IN_GENRE": "genre",
+    "MERGE_PRODUCED_IN": "iso2", "MERGE_DIRECTED": "person_key", "MERGE_ACTED_IN": "person_key",
+    "MERGE_CHARTED_IN": "iso2",
+}
+
+
+def remove_stale_edges(driver: neo4j.Driver, rows: dict[str, list[dict]], title_ids: set[str],
+                       database: str | None = None, batch_size: int = 2_000) -> tuple[int, int]:
+    """Delete the catalog edges of the files' titles that the edge `rows` of this ingest no longer
+    give (queries.STALE_EDGES), then the people and terms left without any edge; return (edges,
+    nodes) deleted. Titles saved through the API are not among `title_ids` and keep theirs."""
+    edges = 0
+    for name, field in EDGE_KEYS.items():
+        keys: dict[str, list[str]] = {title_id: [] for title_id in title_ids}
+        for row in rows.get(name, []):
+            keys[row["title_id"]].append(row[field])
+        todo = [{"title_id": title_id, "keys": given} for title_id, given in sorted(keys.items())]
+        for start in range(0, len(todo), batch_size):
+            summary = driver.execute_query(queries.STALE_EDGES[name], rows=todo[start:start + batch_size],
+                                           database_=database).summary
+            edges += summary.counters.relationships_deleted
+    nodes = sum(driver.execute_query(statement, database_=database).summary.counters.nodes_deleted
+                for statement in queries.DELETE_ORPHANS)
+    return edges, nodes
+
+
+def title_count(driver: neo4j.Driver, database: str | None = None) -> int:
+    records, _, _ = driver.execute_query(queries.COUNT_TITLES, database_=database, routing_="r")
+    return records[0]["count"]
+
 def link_saved_title_terms(driver: neo4j.Driver, database: str | None = None) -> int:
     """HAS_TERM edges of API-saved titles that have none (saved before the Term label)."""
     records, _, _ = driver.execute_query(queries.LINK_SAVED_TITLE_TERMS, database_=database)

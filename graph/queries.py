@@ -134,6 +134,55 @@ MERGE_CHARTED_IN = _q("""
         r.weeks = link.weeks, r.ranks = link.ranks
 """)
 
+# A plain ingest makes each file title's catalog edges what the files say now. Per edge write
+# (graph/ingest.py WRITE_ORDER), the Cypher that deletes a title's edges of that type to nodes
+# whose key is not among `row.keys`: a genre, service, country, person, summary term or chart
+# country an older copy of the files gave. Rows come for every title of the files, with empty
+# keys where a title now has none.
+STALE_EDGES = {
+    "MERGE_AVAILABLE_ON": _q("""
+        UNWIND $rows AS row
+        MATCH (:Title {id: row.title_id})-[r:AVAILABLE_ON]->(x:Service) WHERE NOT x.name IN row.keys
+        DELETE r
+    """),
+    "MERGE_HAS_TERM": _q("""
+        UNWIND $rows AS row
+        MATCH (:Title {id: row.title_id})-[r:HAS_TERM]->(x:Term) WHERE NOT x.name IN row.keys
+        DELETE r
+    """),
+    "MERGE_IN_GENRE": _q("""
+        UNWIND $rows AS row
+        MATCH (:Title {id: row.title_id})-[r:IN_GENRE]->(x:Genre) WHERE NOT x.name IN row.keys
+        DELETE r
+    """),
+    "MERGE_PRODUCED_IN": _q("""
+        UNWIND $rows AS row
+        MATCH (:Title {id: row.title_id})-[r:PRODUCED_IN]->(x:Country) WHERE NOT x.iso2 IN row.keys
+        DELETE r
+    """),
+    "MERGE_DIRECTED": _q("""
+        UNWIND $rows AS row
+        MATCH (x:Person)-[r:DIRECTED]->(:Title {id: row.title_id}) WHERE NOT x.key IN row.keys
+        DELETE r
+    """),
+    "MERGE_ACTED_IN": _q("""
+        UNWIND $rows AS row
+        MATCH (x:Person)-[r:ACTED_IN]->(:Title {id: row.title_id}) WHERE NOT x.key IN row.keys
+        DELETE r
+    """),
+    "MERGE_CHARTED_IN": _q("""
+        UNWIND $rows AS row
+        MATCH (:Title {id: row.title_id})-[r:CHARTED_IN]->(x:Country) WHERE NOT x.iso2 IN row.keys
+        DELETE r
+    """),
+}
+# People and summary terms no title links to any more (after the deletes above).
+DELETE_ORPHANS = [
+    _q("MATCH (x:Person) WHERE NOT (x)--() DELETE x"),
+    _q("MATCH (x:Term) WHERE NOT (x)--() DELETE x"),
+]
+COUNT_TITLES = "MATCH (t:Title) RETURN count(t) AS count"
+
 # --- counts -------------------------------------------------------------------------------------
 COUNT_NODES = "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS count ORDER BY label"
 COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS count ORDER BY type"

@@ -169,24 +169,39 @@ def test_an_older_graphs_summary_word_tags_are_retired(full_graph, driver):
         driver.execute_query("MATCH (x:Tag {name: 'an older vocabulary tag'}) DETACH DELETE x")
 
 
-def test_second_ingest_changes_nothing_but_removes_titles_the_files_no_longer_give(
+def test_second_ingest_changes_nothing_but_removes_titles_and_edges_the_files_no_longer_give(
         full_graph, driver, data_dir, settings):
     before = graph_counts(driver), _checksum(driver)
-    # A title an older copy of the files (or an older merge rule) gave, and one saved through the API.
+    # A title an older copy of the files (or an older merge rule) gave, and one saved through the API;
+    # a genre and a cast member that an older copy gave a title the files still give, and a chart
+    # country it no longer charted in.
     driver.execute_query("""
         MATCH (g:Genre) WITH g ORDER BY g.name LIMIT 1
         CREATE (:Title {id: 'tm-gone', title: 'Gone'})-[:IN_GENRE]->(g)
-        CREATE (:Title {id: 'api-kept', title: 'Kept', source: 'api'})""")
+        CREATE (kept:Title {id: 'api-kept', title: 'Kept', source: 'api'})-[:IN_GENRE]->(g)
+        WITH g, kept
+        MATCH (t:Title)-[:CHARTED_IN]->() WHERE NOT (t)-[:IN_GENRE]->(g)
+        WITH g, kept, t ORDER BY t.id LIMIT 1
+        MATCH (c:Country) WHERE NOT (t)-[:CHARTED_IN]->(c)
+        WITH g, kept, t, c ORDER BY c.iso2 LIMIT 1
+        CREATE (t)-[:IN_GENRE]->(g)
+        CREATE (t)-[:CHARTED_IN {weeks_in_top10: 1}]->(c)
+        CREATE (:Person {key: 'an older cast member', name: 'An Older Cast Member'})-[:ACTED_IN]->(t)""")
     lines = []
     try:
         summary = ingest(driver, data_dir, settings.reports_dir, progress=False, echo=lines.append)
         assert "removed 1 titles the data files no longer give (tm-gone)" in lines
+        assert "removed 3 edges and 1 people or terms the data files no longer give" in lines
+        # The saved title keeps its edge.
+        assert _scalar(driver, "MATCH (:Title {id: 'api-kept'})-[r:IN_GENRE]->() RETURN count(r)") == 1
         left = _scalar(driver, "MATCH (t:Title) WHERE t.id IN ['tm-gone', 'api-kept'] RETURN collect(t.id)")
         assert left == ["api-kept"]
     finally:
         driver.execute_query("MATCH (t:Title {id: 'api-kept'}) DETACH DELETE t")
+    # The summary counted the saved title and its edge.
     nodes = dict(summary.nodes, Title=summary.nodes["Title"] - 1)
-    assert (nodes, summary.relationships) == before[0]
+    relationships = dict(summary.relationships, IN_GENRE=summary.relationships["IN_GENRE"] - 1)
+    assert (nodes, relationships) == before[0]
     assert _checksum(driver) == before[1]
 
 
