@@ -139,42 +139,24 @@ MERGE_CHARTED_IN = _q("""
 # whose key is not among `row.keys`: a genre, service, country, person, summary term or chart
 # country an older copy of the files gave. Rows come for every title of the files, with empty
 # keys where a title now has none.
+def _stale_edges(pattern: str, key: str) -> str:
+    # Fixed labels and types from the table below; the values travel as parameters.
+    return _q(f"""
+        UNWIND $rows AS row
+        MATCH {pattern} WHERE NOT x.{key} IN row.keys
+        DELETE r
+    """)
+
+
+_TITLE = "(:Title {id: row.title_id})"
 STALE_EDGES = {
-    "MERGE_AVAILABLE_ON": _q("""
-        UNWIND $rows AS row
-        MATCH (:Title {id: row.title_id})-[r:AVAILABLE_ON]->(x:Service) WHERE NOT x.name IN row.keys
-        DELETE r
-    """),
-    "MERGE_HAS_TERM": _q("""
-        UNWIND $rows AS row
-        MATCH (:Title {id: row.title_id})-[r:HAS_TERM]->(x:Term) WHERE NOT x.name IN row.keys
-        DELETE r
-    """),
-    "MERGE_IN_GENRE": _q("""
-        UNWIND $rows AS row
-        MATCH (:Title {id: row.title_id})-[r:IN_GENRE]->(x:Genre) WHERE NOT x.name IN row.keys
-        DELETE r
-    """),
-    "MERGE_PRODUCED_IN": _q("""
-        UNWIND $rows AS row
-        MATCH (:Title {id: row.title_id})-[r:PRODUCED_IN]->(x:Country) WHERE NOT x.iso2 IN row.keys
-        DELETE r
-    """),
-    "MERGE_DIRECTED": _q("""
-        UNWIND $rows AS row
-        MATCH (x:Person)-[r:DIRECTED]->(:Title {id: row.title_id}) WHERE NOT x.key IN row.keys
-        DELETE r
-    """),
-    "MERGE_ACTED_IN": _q("""
-        UNWIND $rows AS row
-        MATCH (x:Person)-[r:ACTED_IN]->(:Title {id: row.title_id}) WHERE NOT x.key IN row.keys
-        DELETE r
-    """),
-    "MERGE_CHARTED_IN": _q("""
-        UNWIND $rows AS row
-        MATCH (:Title {id: row.title_id})-[r:CHARTED_IN]->(x:Country) WHERE NOT x.iso2 IN row.keys
-        DELETE r
-    """),
+    "MERGE_AVAILABLE_ON": _stale_edges(f"{_TITLE}-[r:AVAILABLE_ON]->(x:Service)", "name"),
+    "MERGE_HAS_TERM": _stale_edges(f"{_TITLE}-[r:HAS_TERM]->(x:Term)", "name"),
+    "MERGE_IN_GENRE": _stale_edges(f"{_TITLE}-[r:IN_GENRE]->(x:Genre)", "name"),
+    "MERGE_PRODUCED_IN": _stale_edges(f"{_TITLE}-[r:PRODUCED_IN]->(x:Country)", "iso2"),
+    "MERGE_DIRECTED": _stale_edges(f"(x:Person)-[r:DIRECTED]->{_TITLE}", "key"),
+    "MERGE_ACTED_IN": _stale_edges(f"(x:Person)-[r:ACTED_IN]->{_TITLE}", "key"),
+    "MERGE_CHARTED_IN": _stale_edges(f"{_TITLE}-[r:CHARTED_IN]->(x:Country)", "iso2"),
 }
 # People and summary terms no title links to any more (after the deletes above).
 DELETE_ORPHANS = [
