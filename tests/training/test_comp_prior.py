@@ -11,9 +11,13 @@ from training.evaluate_comps import (
     HOLDOUT_JUDGMENTS_PATH,
     JUDGMENTS_PATH,
     VALIDATION_JUDGMENTS_PATH,
+    Signals,
+    content_scorer,
     franchise_ceiling,
     franchise_recall,
     load_judgments,
+    top_ids,
+    with_franchise_bonus,
 )
 
 
@@ -138,3 +142,25 @@ def test_the_franchise_ceiling_is_what_two_places_per_franchise_allow():
     pairs = [(a, b) for i, a in enumerate(works) for b in works[i + 1:]]
     # Each of the four works has three partners and room for two of them.
     assert franchise_ceiling(index, pairs) == pytest.approx(2 / 3)
+
+
+def test_the_evaluation_ranks_content_comps_as_the_service_does_franchise_bonus_included():
+    # The measured lists must be the served ones: evaluate-comps' scorer and ContentIndex.comps_of.
+    names = ["Harbour Lights", "Harbour Lights: The Series", "Night Harbour", "Quiet Harbour", "Bay Watchers",
+             "Lighthouse Keepers", "Tide Story"]
+    degrees = [0, 70, 20, 25, 30, 35, 85]
+    titles = [ContentTitle(f"h{i}", name, "movie" if i == 0 else "show", "TV-14", ["TV Dramas"], [],
+                           people=["ana"] if i in (0, 4) else [], votes=100.0 * (i + 1))
+              for i, name in enumerate(names)]
+    vectors = np.array([[np.cos(np.radians(d)), np.sin(np.radians(d)), 0.0] for d in degrees],
+                       dtype=np.float32)
+    index = ContentIndex(titles, vectors, {}, ContentWeights(neighbours=0.0, prominence=0.1, hub=0.0))
+    signals = Signals(index, None, {t.id: "a harbour town drama of a harbour town" for t in titles})
+    scorer = content_scorer(index, signals)
+    served = [index.ids[j] for j, _ in index.comps_of("h0", k=5, scope="netflix")]
+    assert [index.ids[j] for j in top_ids(index, scorer, 0, k=5)] == served
+    assert served[0] == "h1", "the spin-off series, lifted by the franchise bonus"
+    # A baseline given the same bonus lifts the same title by the same amount.
+    plain = lambda a: (index.matrix @ index.matrix[a]).astype(np.float32)  # noqa: E731
+    lifted = with_franchise_bonus(index, plain)(0) - plain(0)
+    assert lifted.tolist() == pytest.approx([0, index.weights.franchise, 0, 0, 0, 0, 0])
