@@ -253,7 +253,8 @@ class Comp(_Out):
     year: int | None = None
     score: float = Field(description=(
         "similarity on the answer's basis: for content, the weighted sum of summary, tag, genre "
-        "and kind similarity plus a shared-people bonus; for audience, the embeddings' cosine (a "
+        "and kind similarity plus a shared-people bonus, a bonus for a title of the same franchise "
+        "and the prior of known titles (so it may pass 1); for audience, the embeddings' cosine (a "
         "new title's `similar_audience`: the cosine plus its content score, as its embedding from "
         "metadata alone places it less well)"))
     rank: int = Field(description="position in this answer, 1 = most similar")
