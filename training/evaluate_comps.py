@@ -329,27 +329,12 @@ def run_comps_evaluation(
                                                   validation_judged, echo)
     chosen = index.reweighted(weights)
     hybrid = choose_hybrid(index, signals, sample)
-    # What the goals ask of franchise recall, against what the list rules allow, on validation.
-    validation_bounds = {"ceiling": franchise_ceiling(index, sample),
-                         "plain hybrid": franchise_recall(index, hybrid_scorer(signals, *hybrid), sample)}
-    echo(f"comps: validation franchise ceiling {validation_bounds['ceiling']:.4f}, plain hybrid "
-         f"{validation_bounds['plain hybrid']:.4f}")
+    validation_bounds = _validation_bounds(index, signals, hybrid, sample, echo)
     methods = _methods(chosen, signals, hybrid)
     judged = load_judgments()
-    holdout = load_judgments(HOLDOUT_JUDGMENTS_PATH)
     ceiling = franchise_ceiling(index, test)
     echo(f"comps: franchise recall ceiling under the list rules {ceiling:.4f}")
-    results = {}
-    for name, scorer in methods.items():
-        second = judged_measures(index, scorer, holdout)
-        results[name] = {
-            "franchise_recall@10": franchise_recall(index, scorer, test),
-            **judged_measures(index, scorer, judged),
-            "holdout hits@10": second["hits@10"],
-            "holdout pairwise": second["pairwise"],
-            "holdout anchors": second["anchors"],
-        }
-        echo(f"comps: {name}: {results[name]}")
+    results = _measure(index, methods, test, judged, load_judgments(HOLDOUT_JUDGMENTS_PATH), echo)
     side = side_by_side(index, methods, judged)
     report = {
         "weights": asdict(weights),
@@ -368,6 +353,33 @@ def run_comps_evaluation(
     write_report(docs_dir / "evaluation.md", render(report), MARK_START, MARK_END)
     echo(f"comps evaluation done in {report['seconds']}s: written to {docs_dir / 'evaluation.md'}")
     return report
+
+
+def _validation_bounds(index: ContentIndex, signals: Signals, hybrid: tuple[float, float, float],
+                       pairs, echo) -> dict[str, float]:
+    """What the goals ask of franchise recall against what the list rules allow, on validation."""
+    bounds = {"ceiling": franchise_ceiling(index, pairs),
+              "plain hybrid": franchise_recall(index, hybrid_scorer(signals, *hybrid), pairs)}
+    echo(f"comps: validation franchise ceiling {bounds['ceiling']:.4f}, "
+         f"plain hybrid {bounds['plain hybrid']:.4f}")
+    return bounds
+
+
+def _measure(index: ContentIndex, methods: dict[str, Scorer], test, judged: dict, holdout: dict,
+             echo) -> dict[str, dict]:
+    """Every method once on the test franchise pairs and both judged sets."""
+    results = {}
+    for name, scorer in methods.items():
+        second = judged_measures(index, scorer, holdout)
+        results[name] = {
+            "franchise_recall@10": franchise_recall(index, scorer, test),
+            **judged_measures(index, scorer, judged),
+            "holdout hits@10": second["hits@10"],
+            "holdout pairwise": second["pairwise"],
+            "holdout anchors": second["anchors"],
+        }
+        echo(f"comps: {name}: {results[name]}")
+    return results
 
 
 def _methods(chosen: ContentIndex, signals: Signals, hybrid: tuple[float, float, float]) -> dict[str, Scorer]:
@@ -432,6 +444,16 @@ def side_by_side(index: ContentIndex, methods: dict[str, Scorer], judged: dict, 
     return rows
 
 
+def _bounds_lines(bounds: dict[str, float]) -> list[str]:
+    return [
+        "",
+        f"On the validation pairs the plain hybrid reaches {bounds['plain hybrid']:.3f}: 20% more is "
+        f"{1.2 * bounds['plain hybrid']:.3f}, where the list rules allow at most {bounds['ceiling']:.3f}. "
+        "Franchise recall measures names and shared cast as much as content, and a list may hold two "
+        "titles of a franchise: past a point, more of it means listing titles that share only a name.",
+    ]
+
+
 def render(report: dict) -> str:
     """The comps section of docs/evaluation.md, every figure from `report`."""
     lines = [
@@ -473,14 +495,7 @@ def render(report: dict) -> str:
         )
     lines.append(f"| ceiling: every franchise partner ranked first, same rules | "
                  f"{report['franchise_ceiling']:.3f} | | | | |")
-    bounds = report["validation bounds"]
-    lines += [
-        "",
-        f"On the validation pairs the plain hybrid reaches {bounds['plain hybrid']:.3f}: 20% more is "
-        f"{1.2 * bounds['plain hybrid']:.3f}, where the list rules allow at most {bounds['ceiling']:.3f}. "
-        "Franchise recall measures names and shared cast as much as content, and a list may hold two "
-        "titles of a franchise: past a point, more of it means listing titles that share only a name.",
-    ]
+    lines += _bounds_lines(report["validation bounds"])
     lines += [
         "",
         "![content map: the catalog's content vectors in 2-D (t-SNE), coloured by facet cluster]"

@@ -16,6 +16,7 @@ from training.evaluate_comps import (
     franchise_ceiling,
     franchise_recall,
     load_judgments,
+    render,
     top_ids,
     with_franchise_bonus,
 )
@@ -164,3 +165,25 @@ def test_the_evaluation_ranks_content_comps_as_the_service_does_franchise_bonus_
     plain = lambda a: (index.matrix @ index.matrix[a]).astype(np.float32)  # noqa: E731
     lifted = with_franchise_bonus(index, plain)(0) - plain(0)
     assert lifted.tolist() == pytest.approx([0, index.weights.franchise, 0, 0, 0, 0, 0])
+
+
+def test_the_comps_report_renders_every_method_and_the_bounds_of_the_franchise_goal():
+    measures = {"franchise_recall@10": 0.5, "hits@10": 0.25, "pairwise": 0.75, "holdout hits@10": 0.125,
+                "holdout pairwise": 0.875, "holdout anchors": 45}
+    report = {
+        "seconds": 1.0, "validation_pairs": 454, "validation_anchors": 27, "weights": {"franchise": 0.5},
+        "validation": {"chosen": (0.51, 0.67, 0.35), "without prior": (0.47, 0.67, 0.27), "coverage": 4748,
+                       "coverage without prior": 4690},
+        "validation franchise": {"chosen": (0.55, 0.75, 0.35), "without": (0.51, 0.67, 0.35)},
+        "validation bounds": {"ceiling": 0.793, "plain hybrid": 0.675},
+        "test_pairs": 815, "franchise_ceiling": 0.585,
+        "methods": {"content comps (this model)": measures, "MiniLM kNN on summaries": dict(measures, **{
+            "franchise_recall@10": 0.358})},
+        "side_by_side": [["Narcos", "Narcos: Mexico", "El Chema", "El Cartel"]],
+    }
+    text = render(report)
+    assert "| content comps (this model) | 0.500 | 0.250 | 0.750 | 0.125 | 0.875 |" in text
+    assert "| MiniLM kNN on summaries | 0.358 |" in text
+    assert "plain hybrid reaches 0.675: 20% more is 0.810, where the list rules allow at most 0.793" in text
+    assert "(0.55, 0.75, 0.35) with it" in text
+    assert "| Narcos | Narcos: Mexico | El Chema | El Cartel |" in text
