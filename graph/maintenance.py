@@ -44,7 +44,6 @@ def remove_stale_titles(driver: neo4j.Driver, title_ids: set[str], database: str
     return stale
 
 
-
 # The field of an edge row (graph/ingest.py build_rows) that names the node at its other end.
 EDGE_KEYS = {
     "MERGE_AVAILABLE_ON": "service", "MERGE_HAS_TERM": "term", "MERGE_IN_GENRE": "genre",
@@ -74,8 +73,10 @@ def remove_stale_edges(driver: neo4j.Driver, rows: dict[str, list[dict]], title_
 
 
 def title_count(driver: neo4j.Driver, database: str | None = None) -> int:
+    """How many titles the graph holds (0: an empty store, where nothing can be stale)."""
     records, _, _ = driver.execute_query(queries.COUNT_TITLES, database_=database, routing_="r")
     return records[0]["count"]
+
 
 def link_saved_title_terms(driver: neo4j.Driver, database: str | None = None) -> int:
     """HAS_TERM edges of API-saved titles that have none (saved before the Term label)."""

@@ -134,6 +134,7 @@ MERGE_CHARTED_IN = _q("""
         r.weeks = link.weeks, r.ranks = link.ranks
 """)
 
+
 # A plain ingest makes each file title's catalog edges what the files say now. Per edge write
 # (graph/ingest.py WRITE_ORDER), the Cypher that deletes a title's edges of that type to nodes
 # whose key is not among `row.keys`: a genre, service, country, person, summary term or chart
@@ -164,6 +165,7 @@ DELETE_ORPHANS = [
     _q("MATCH (x:Term) WHERE NOT (x)--() DELETE x"),
 ]
 COUNT_TITLES = "MATCH (t:Title) RETURN count(t) AS count"
+
 
 # --- counts -------------------------------------------------------------------------------------
 COUNT_NODES = "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS count ORDER BY label"

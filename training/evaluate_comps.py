@@ -157,15 +157,23 @@ class Signals:
         return np.where(union > 0, shared / np.maximum(union, 1), 0.0)
 
 
+def _franchise_partners(index: ContentIndex, anchor: int, content: np.ndarray | None = None) -> np.ndarray:
+    """The titles the franchise bonus lifts in the anchor's list (not the anchor itself), given the
+    anchor's content scores against every title (`content`, computed when not given)."""
+    if content is None:
+        content = index.matrix @ index.matrix[anchor]
+    rows = index.franchise_partners(index.titles[anchor], content)
+    return rows[rows != anchor]
+
+
 def content_scorer(index: ContentIndex, signals: Signals) -> Scorer:
     people = index.weights.people
     def score(a: int) -> np.ndarray:
         # As the service scores (ContentIndex._best): content, the people and franchise bonuses,
         # then the prior of the Netflix titles other than the anchor (the candidates of the lists).
-        content = (index.matrix @ index.matrix[a]).astype(np.float32)
-        relevance = content + np.float32(people) * signals.shared_people(a).astype(np.float32)
-        content[a] = -np.inf  # not its own franchise partner
-        relevance[index.franchise_partners(index.titles[a], content)] += np.float32(index.weights.franchise)
+        relevance = (index.matrix @ index.matrix[a]).astype(np.float32)
+        relevance[_franchise_partners(index, a, relevance)] += np.float32(index.weights.franchise)
+        relevance += np.float32(people) * signals.shared_people(a).astype(np.float32)
         rows = index.netflix_rows[index.netflix_rows != a]
         relevance[rows] += index.prior(rows, relevance[rows])
         return relevance
@@ -289,9 +297,7 @@ def with_franchise_bonus(index: ContentIndex, scorer: Scorer) -> Scorer:
     is also told sequels and spin-offs by their names."""
     def score(a: int) -> np.ndarray:
         scores = np.array(scorer(a), dtype=np.float32)
-        content = (index.matrix @ index.matrix[a]).astype(np.float32)
-        content[a] = -np.inf
-        scores[index.franchise_partners(index.titles[a], content)] += np.float32(index.weights.franchise)
+        scores[_franchise_partners(index, a)] += np.float32(index.weights.franchise)
         return scores
 
     return score

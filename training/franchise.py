@@ -83,7 +83,6 @@ def names_franchise(stem: str | None, title: str) -> bool:
     return f" {stem} " in f" {normalize_title(title)} "
 
 
-
 def franchise_members(titles: Sequence[str]) -> dict[str, list[int]]:
     """Per franchise key, the positions of the titles of that franchise: those whose key it is and,
     for keys of two words or more, those that name it anywhere (`names_franchise`), found through
@@ -102,6 +101,7 @@ def franchise_members(titles: Sequence[str]) -> dict[str, list[int]]:
                 if run in wanted:
                     members[run].add(position)
     return {key: sorted(rows) for key, rows in members.items()}
+
 
 # Words of a piece about a title rather than another title: a making-of, an aftershow, a
 # behind-the-scenes or reunion special ("Making The Witcher", "Beyond Stranger Things",

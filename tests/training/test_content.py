@@ -251,7 +251,6 @@ def test_companion_pieces_are_not_comps_and_spin_offs_are():
     assert not names_franchise("monster hunt", "Monsters Hunting")
 
 
-
 def _angle(degrees: float) -> np.ndarray:
     """A summary vector at this angle from the first axis (cosine with `_angle(0)` is cos(degrees))."""
     return _vector(np.cos(np.radians(degrees)), np.sin(np.radians(degrees)))
