@@ -257,8 +257,8 @@ class ContentIndex:
         self.position = {title_id: i for i, title_id in enumerate(self.ids)}
         self.audience = [audience_class(t.rating, t.genres) for t in self.titles]
         self.franchise = [franchise_key(t.title) for t in self.titles]
-        self._franchise_rows = {key: np.array(rows, dtype=np.int64)
-                                for key, rows in franchise_members([t.title for t in self.titles]).items()}
+        self._franchise_rows = {key: np.array(rows, dtype=np.int64) for key, rows in franchise_members(
+            [t.title for t in self.titles], self.franchise).items()}
         # One id per work: entries of one name (language versions, cuts) or of one summary text.
         self.work, self._work_of_key = same_works(
             [(work_key(t.title, t.kind), t.text_key) for t in self.titles])
@@ -468,10 +468,7 @@ class ContentIndex:
                 continue
             if not audiences_mix(own_audience, self.audience[index]):
                 continue
-            franchise = self.franchise[index]
-            if franchise != own_franchise and names_franchise(own_franchise, self.titles[index].title):
-                # Titles that name the franchise ("The Witcher: Nightmare of the Wolf") count towards it.
-                franchise = own_franchise
+            franchise = self._listed_franchise(index, own_franchise)
             if franchise is not None and franchise == own_franchise and is_companion(
                 own_franchise, self.titles[index].title
             ):
@@ -484,6 +481,15 @@ class ContentIndex:
             if len(kept) == k:
                 break
         return kept
+
+    def _listed_franchise(self, index: int, own_franchise: str | None) -> str | None:
+        """The franchise a catalog title counts towards in the list of a title of `own_franchise`:
+        its own key, or the list's when it names that franchise ("The Witcher: Nightmare of the
+        Wolf" in The Witcher's list)."""
+        franchise = self.franchise[index]
+        if franchise != own_franchise and names_franchise(own_franchise, self.titles[index].title):
+            return own_franchise
+        return franchise
 
     def works_of(self, title: ContentTitle) -> set[str]:
         """The work ids a title is (a catalog title's own; a new one's, when its name or summary
@@ -537,8 +543,8 @@ class ContentIndex:
         shared_genres += _equivalent_genres(genres_of(title.genres), genres_of(comp.genres), shared_genres)
         shared_people = sorted(set(title.people) & set(comp.people))
         own_franchise = franchise_key(title.title)
-        same_franchise = own_franchise is not None and (
-            self.franchise[index] == own_franchise or names_franchise(own_franchise, comp.title))
+        same_franchise = (own_franchise is not None
+                          and self._listed_franchise(index, own_franchise) == own_franchise)
         by_facet: dict[str, list[str]] = {}
         for name in shared_tags:
             by_facet.setdefault(self.tag_facets.get(name, "subject"), []).append(name)

@@ -83,20 +83,23 @@ def names_franchise(stem: str | None, title: str) -> bool:
     return f" {stem} " in f" {normalize_title(title)} "
 
 
-def franchise_members(titles: Sequence[str]) -> dict[str, list[int]]:
+def franchise_members(titles: Sequence[str],
+                      keys: Sequence[str | None] | None = None) -> dict[str, list[int]]:
     """Per franchise key, the positions of the titles of that franchise: those whose key it is and,
     for keys of two words or more, those that name it anywhere (`names_franchise`), found through
-    an index of every title's word runs rather than a scan of the catalog per key."""
-    keys = [franchise_key(title) for title in titles]
+    an index of every title's word runs (no longer than the longest key) rather than a scan of the
+    catalog per key. `keys`: the titles' `franchise_key`s, when the caller has them."""
+    keys = [franchise_key(title) for title in titles] if keys is None else keys
     members: dict[str, set[int]] = defaultdict(set)
     for position, key in enumerate(keys):
         if key is not None:
             members[key].add(position)
     wanted = {key for key in members if " " in key}
+    longest = max((key.count(" ") + 1 for key in wanted), default=0)
     for position, title in enumerate(titles):
         words = normalize_title(title).split()
-        for start in range(len(words)):
-            for end in range(start + 2, len(words) + 1):
+        for start in range(len(words) - 1):
+            for end in range(start + 2, min(len(words), start + longest) + 1):
                 run = " ".join(words[start:end])
                 if run in wanted:
                     members[run].add(position)
